@@ -1,0 +1,63 @@
+"""The collection builds into a tarball that installs offline (Galaxy is unreachable)
+and whose playbook and role are usable by their fully qualified names."""
+import os
+import subprocess
+import tarfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*argv, **kw):
+    env = {**os.environ, **kw.pop("env", {})}
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, **kw)
+    assert proc.returncode == 0, f"{' '.join(argv)}\n{proc.stdout}\n{proc.stderr}"
+    return proc
+
+
+@pytest.fixture(scope="module")
+def tarball(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dist")
+    run("ansible-galaxy", "collection", "build", "--output-path", str(out), str(ROOT))
+    meta = yaml.safe_load((ROOT / "galaxy.yml").read_text())
+    path = out / f"presets-mlflow-{meta['version']}.tar.gz"
+    assert path.exists()
+    return path
+
+
+def test_tarball_leaves_dev_files_out(tarball):
+    names = tarfile.open(tarball).getnames()
+    assert "roles/mlflow/tasks/main.yml" in names
+    assert "playbooks/mlflow.yml" in names
+    assert "meta/runtime.yml" in names
+    for unwanted in ("molecule", "tests", "scripts", ".venv", ".cache", ".ci", "requirements-dev.txt"):
+        assert not [n for n in names if n == unwanted or n.startswith(unwanted + "/")], unwanted
+
+
+def test_tarball_installs_offline_and_its_playbook_parses(tarball, tmp_path):
+    dest = tmp_path / "collections"
+    # Dependencies must be satisfied by the collections of the `ansible` package.
+    env = {"ANSIBLE_COLLECTIONS_PATH": str(dest)}
+    run("ansible-galaxy", "collection", "install", "--offline", "-p", str(dest), str(tarball), env=env)
+    installed = dest / "ansible_collections" / "presets" / "mlflow"
+    assert (installed / "MANIFEST.json").exists()
+    inventory = tmp_path / "hosts.ini"
+    inventory.write_text("[mlflow]\nnode1 ansible_connection=local\n")
+    proc = run("ansible-playbook", "--syntax-check", "-i", str(inventory), "presets.mlflow.mlflow", env=env)
+    assert "playbook: presets.mlflow.mlflow" in proc.stdout
+    proc = run("ansible-doc", "-t", "role", "presets.mlflow.mlflow", env=env)
+    assert "mlflow_version" in proc.stdout
+
+
+def test_galaxy_dependencies_ship_with_the_ansible_package():
+    meta = yaml.safe_load((ROOT / "galaxy.yml").read_text())
+    listed = run("ansible-galaxy", "collection", "list", "--format", "yaml",
+                 env={"ANSIBLE_COLLECTIONS_PATH": "/nonexistent"}).stdout
+    available = set()
+    for colls in (yaml.safe_load(listed) or {}).values():
+        available.update(colls)
+    missing = set(meta.get("dependencies") or {}) - available
+    assert not missing, f"not in the ansible package: {missing}"
