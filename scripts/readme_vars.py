@@ -44,7 +44,7 @@ def render(readme):
         return f"{match.group(1)}\n{table(match.group(2))}\n{match.group(3)}"
 
     return re.sub(
-        r"(<!-- BEGIN VARS (\S+) -->)\n.*?\n(<!-- END VARS \2 -->)", repl, readme, flags=re.S
+        r"(<!-- BEGIN VARS (\S+) -->)\n(?:.*?\n)?(<!-- END VARS \2 -->)", repl, readme, flags=re.S
     )
 
 
