@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+# Managed by presets.mlflow: report and migrate the MLflow backend store schema.
+#
+# Run with the Python of an MLflow virtualenv, as the service user:
+#   mlflow_db.py status  --env-file /etc/mlflow/mlflow.env
+#   mlflow_db.py upgrade --env-file /etc/mlflow/mlflow.env --backup-dir DIR
+# The backend URI (and any password in it) is read from the environment file,
+# so it never appears on a command line. Prints one JSON object.
+import argparse
+import json
+import os
+import shlex
+import sqlite3
+import sys
+import time
+
+
+def read_env(path):
+    env = {}
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            line = line.strip()
+            if not line or line.startswith("#") or "=" not in line:
+                continue
+            key, _, value = line.partition("=")
+            parts = shlex.split(value)
+            env[key.strip()] = parts[0] if parts else ""
+    return env
+
+
+def sqlite_path(url):
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    return parsed.database if parsed.get_backend_name() == "sqlite" else None
+
+
+def inspect(url):
+    """Current and head alembic revisions, and SQLite's journal mode."""
+    import sqlalchemy
+    from alembic.script import ScriptDirectory
+    from mlflow.store.db.utils import _get_alembic_config
+
+    head = ScriptDirectory.from_config(_get_alembic_config(url)).get_current_head()
+    path = sqlite_path(url)
+    state = {"backend": "sqlite" if path else url.split(":", 1)[0], "head": head,
+             "current": None, "journal_mode": None}
+    if path is not None and not os.path.exists(path):
+        return state  # a new store: nothing to read, and nothing to create here
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            if sqlalchemy.inspect(conn).has_table("alembic_version"):
+                state["current"] = conn.execute(
+                    sqlalchemy.text("SELECT version_num FROM alembic_version")).scalar()
+            if path is not None:
+                state["journal_mode"] = conn.execute(sqlalchemy.text("PRAGMA journal_mode")).scalar()
+    finally:
+        engine.dispose()
+    return state
+
+
+def backup_sqlite(path, backup_dir, revision):
+    os.makedirs(backup_dir, mode=0o700, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    target = os.path.join(backup_dir, f"{os.path.basename(path)}.{revision}.{stamp}")
+    src = sqlite3.connect(path)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)  # consistent copy, WAL included
+    finally:
+        dst.close()
+        src.close()
+    os.chmod(target, 0o600)
+    return target
+
+
+def upgrade(url, backup_dir):
+    from mlflow.store.db.utils import _initialize_tables, _upgrade_db, create_sqlalchemy_engine
+
+    before = inspect(url)
+    result = dict(before, changed=False, backup=None, before=before["current"])
+    path = sqlite_path(url)
+    if before["current"] != before["head"]:
+        if path is not None and before["current"] is not None:
+            result["backup"] = backup_sqlite(path, backup_dir, before["current"])
+        engine = create_sqlalchemy_engine(url)
+        try:
+            if before["current"] is None:
+                _initialize_tables(engine)  # a new store: create the schema at head
+            else:
+                _upgrade_db(engine)
+        finally:
+            engine.dispose()
+        result["changed"] = True
+    if path is not None and inspect(url)["journal_mode"] != "wal":
+        # WAL lets readers work while a run logs; persistent in the file.
+        conn = sqlite3.connect(path)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+        finally:
+            conn.close()
+        result["changed"] = True
+    after = inspect(url)
+    result.update(current=after["current"], journal_mode=after["journal_mode"])
+    if after["current"] != after["head"]:
+        raise SystemExit(f"schema is at {after['current']} after the upgrade, expected {after['head']}")
+    return result
+
+
+def main(argv):
+    os.umask(0o027)  # like the service (UMask=0027): new store files are not world-readable
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("action", choices=["status", "upgrade"])
+    parser.add_argument("--env-file", required=True)
+    parser.add_argument("--backup-dir", default=None)
+    args = parser.parse_args(argv)
+    url = read_env(args.env_file).get("MLFLOW_BACKEND_STORE_URI")
+    if not url:
+        raise SystemExit(f"MLFLOW_BACKEND_STORE_URI is not set in {args.env_file}")
+    if args.action == "status":
+        result = inspect(url)
+    else:
+        if not args.backup_dir:
+            raise SystemExit("upgrade needs --backup-dir")
+        result = upgrade(url, args.backup_dir)
+    json.dump(result, sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
