@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Log tracking data to a deployed MLflow server with the real client, and check it later.
+
+    mlflow_client.py log   STATE.json [--artifact-mib 64]
+    mlflow_client.py check STATE.json
+
+Uses MLFLOW_TRACKING_URI and MLFLOW_TRACKING_SERVER_CERT_PATH from the
+environment. `log` records what it wrote (run id, params, metric history, the
+artifact's sha256, the model version behind an alias) in STATE.json; `check`
+reads everything back through the server and exits 1 on any difference.
+"""
+import argparse
+import hashlib
+import json
+import os
+import sys
+import tempfile
+
+import mlflow
+from mlflow import MlflowClient
+
+EXPERIMENT = "lifecycle"
+MODEL = "lifecycle-model"
+ALIAS = "champion"
+PARAMS = {"alpha": "0.5", "layers": "3", "optimizer": "adam"}
+STEPS = 100
+
+
+def log(state_path, artifact_mib):
+    mlflow.set_experiment(EXPERIMENT)
+    digest = hashlib.sha256()
+    with mlflow.start_run() as run, tempfile.TemporaryDirectory() as tmp:
+        mlflow.log_params(PARAMS)
+        for step in range(STEPS):
+            mlflow.log_metric("loss", 1.0 / (step + 1), step=step)
+        path = os.path.join(tmp, "weights.bin")
+        with open(path, "wb") as out:
+            for _ in range(artifact_mib):
+                chunk = os.urandom(1 << 20)
+                digest.update(chunk)
+                out.write(chunk)
+        mlflow.log_artifact(path, artifact_path="model")
+    client = MlflowClient()
+    if not client.search_registered_models(filter_string=f"name = '{MODEL}'"):
+        client.create_registered_model(MODEL)
+    version = client.create_model_version(
+        MODEL, source=f"{run.info.artifact_uri}/model", run_id=run.info.run_id)
+    client.set_registered_model_alias(MODEL, ALIAS, version.version)
+    state = {
+        "run_id": run.info.run_id,
+        "params": PARAMS,
+        "loss": [1.0 / (step + 1) for step in range(STEPS)],
+        "artifact_sha256": digest.hexdigest(),
+        "artifact_bytes": artifact_mib << 20,
+        "model_version": version.version,
+    }
+    with open(state_path, "w", encoding="utf-8") as out:
+        json.dump(state, out)
+    print(f"logged run {run.info.run_id}, {artifact_mib} MiB artifact, {MODEL} v{version.version} @{ALIAS}")
+
+
+def check(state_path):
+    with open(state_path, encoding="utf-8") as handle:
+        state = json.load(handle)
+    client = MlflowClient()
+    problems = []
+    run = client.get_run(state["run_id"])
+    if run.data.params != state["params"]:
+        problems.append(f"params {run.data.params} != {state['params']}")
+    history = sorted(client.get_metric_history(state["run_id"], "loss"), key=lambda m: m.step)
+    if [m.value for m in history] != state["loss"]:
+        problems.append(f"loss history has {len(history)} points, expected {len(state['loss'])} equal ones")
+    with tempfile.TemporaryDirectory() as tmp:
+        local = client.download_artifacts(state["run_id"], "model/weights.bin", tmp)
+        digest = hashlib.sha256()
+        with open(local, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        size = os.path.getsize(local)
+    if (digest.hexdigest(), size) != (state["artifact_sha256"], state["artifact_bytes"]):
+        problems.append(f"artifact differs: {size} bytes, sha256 {digest.hexdigest()}")
+    version = client.get_model_version_by_alias(MODEL, ALIAS)
+    if (version.version, version.run_id) != (state["model_version"], state["run_id"]):
+        problems.append(f"alias {ALIAS} -> v{version.version} of run {version.run_id}")
+    if problems:
+        print("data NOT intact:\n  " + "\n  ".join(problems))
+        return 1
+    print(f"intact: run {state['run_id']}, {len(history)} metric points, "
+          f"{size >> 20} MiB artifact, {MODEL} v{version.version} @{ALIAS}")
+    return 0
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("action", choices=["log", "check"])
+    parser.add_argument("state")
+    parser.add_argument("--artifact-mib", type=int, default=64)
+    args = parser.parse_args(argv)
+    if args.action == "log":
+        log(args.state, args.artifact_mib)
+        return 0
+    return check(args.state)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
