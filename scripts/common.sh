@@ -18,7 +18,9 @@ apt_install() {
   [ ${#missing[@]} -eq 0 ] && return 0
   log "apt-get install ${missing[*]}"
   apt-get update -q >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  # (needrestart, where installed, would ask about restarting services)
+  DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 \
+    apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 # Make the working tree importable as the collection presets.mlflow without
