@@ -41,10 +41,11 @@ def inspect(url):
     from alembic.script import ScriptDirectory
     from mlflow.store.db.utils import _get_alembic_config
 
-    head = ScriptDirectory.from_config(_get_alembic_config(url)).get_current_head()
+    scripts = ScriptDirectory.from_config(_get_alembic_config(url))
+    head = scripts.get_current_head()
     path = sqlite_path(url)
     state = {"backend": "sqlite" if path else url.split(":", 1)[0], "head": head,
-             "current": None, "journal_mode": None}
+             "current": None, "known": True, "journal_mode": None}
     if path is not None and not os.path.exists(path):
         return state  # a new store: nothing to read, and nothing to create here
     engine = sqlalchemy.create_engine(url)
@@ -57,6 +58,11 @@ def inspect(url):
                 state["journal_mode"] = conn.execute(sqlalchemy.text("PRAGMA journal_mode")).scalar()
     finally:
         engine.dispose()
+    if state["current"] is not None:
+        try:
+            scripts.get_revision(state["current"])
+        except Exception:  # alembic raises several kinds for an unknown revision
+            state["known"] = False  # written by a newer MLflow: no way down
     return state
 
 
@@ -79,6 +85,8 @@ def upgrade(url, backup_dir):
     from mlflow.store.db.utils import _initialize_tables, _upgrade_db, create_sqlalchemy_engine
 
     before = inspect(url)
+    if not before["known"]:
+        raise SystemExit(f"the store's schema {before['current']} is newer than this MLflow knows")
     result = dict(before, changed=False, backup=None, before=before["current"])
     path = sqlite_path(url)
     if before["current"] != before["head"]:
