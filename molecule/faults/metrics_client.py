@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""The real MLflow client against the deployed server (MLFLOW_TRACKING_URI).
+
+  metrics_client.py log N READY   log N metric steps to a new run, timing each
+                                  call, creating file READY after the first;
+                                  print {"run_id", "start", "end", "slowest_call_s"}
+  metrics_client.py check RUN N   print {"count", "distinct_steps", "wrong_values"}
+                                  for the run's metric history
+
+Each step has a fixed timestamp, so a retried call cannot add a different row.
+"""
+import json
+import sys
+import time
+
+from mlflow import MlflowClient
+
+
+def log(n, ready):
+    client = MlflowClient()
+    exp = client.get_experiment_by_name("faults")
+    exp_id = exp.experiment_id if exp else client.create_experiment("faults")
+    run_id = client.create_run(exp_id).info.run_id
+    start = time.time()
+    slowest = 0.0
+    for step in range(n):
+        began = time.time()
+        client.log_metric(run_id, "loss", step * 0.5, step=step, timestamp=1_000_000 + step)
+        slowest = max(slowest, time.time() - began)
+        if step == 0:
+            open(ready, "w").close()
+        time.sleep(0.02)
+    end = time.time()
+    client.set_terminated(run_id)
+    return {"run_id": run_id, "start": start, "end": end, "slowest_call_s": round(slowest, 2)}
+
+
+def check(run_id, n):
+    history = MlflowClient().get_metric_history(run_id, "loss")
+    steps = {m.step for m in history}
+    wrong = [m.step for m in history if m.value != m.step * 0.5]
+    return {"count": len(history), "distinct_steps": len(steps & set(range(n))),
+            "wrong_values": len(wrong)}
+
+
+def main(argv):
+    if argv[1:2] == ["log"] and len(argv) == 4:
+        result = log(int(argv[2]), argv[3])
+    elif argv[1:2] == ["check"] and len(argv) == 4:
+        result = check(argv[2], int(argv[3]))
+    else:
+        raise SystemExit(__doc__)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
