@@ -6,11 +6,19 @@
                                   print {"run_id", "start", "end", "slowest_call_s"}
   metrics_client.py check RUN N   print {"count", "distinct_steps", "wrong_values"}
                                   for the run's metric history
+  metrics_client.py fill          on a nearly full artifact disk: log an 8 MiB
+                                  artifact, then a 64 MiB one that cannot fit;
+                                  print {"run_id", "small_intact", "big_error", "listed"}
+  metrics_client.py refill RUN    once space returned: log the 64 MiB one again;
+                                  print {"small_intact", "big_intact", "listed"}
 
 Each step has a fixed timestamp, so a retried call cannot add a different row.
 """
 import json
+import os
+import random
 import sys
+import tempfile
 import time
 
 from mlflow import MlflowClient
@@ -43,11 +51,64 @@ def check(run_id, n):
             "wrong_values": len(wrong)}
 
 
+SIZES = {"small.bin": 8 << 20, "big.bin": 64 << 20}
+
+
+def _content(name):
+    # The same bytes every time, so a later step can check them.
+    return random.Random(name).randbytes(SIZES[name])
+
+
+def _upload(client, run_id, name):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, name)
+        with open(path, "wb") as f:
+            f.write(_content(name))
+        client.log_artifact(run_id, path)
+
+
+def _intact(client, run_id, name):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = client.download_artifacts(run_id, name, tmp)
+        with open(path, "rb") as f:
+            return f.read() == _content(name)
+
+
+def _listed(client, run_id):
+    return sorted(f.path for f in client.list_artifacts(run_id))
+
+
+def fill():
+    client = MlflowClient()
+    exp = client.get_experiment_by_name("faults")
+    exp_id = exp.experiment_id if exp else client.create_experiment("faults")
+    run_id = client.create_run(exp_id).info.run_id
+    _upload(client, run_id, "small.bin")
+    try:
+        _upload(client, run_id, "big.bin")
+        error = None
+    except Exception as err:  # noqa: BLE001 - the error is the result
+        error = f"{type(err).__name__}: {err}"[:400]
+    return {"run_id": run_id, "small_intact": _intact(client, run_id, "small.bin"),
+            "big_error": error, "listed": _listed(client, run_id)}
+
+
+def refill(run_id):
+    client = MlflowClient()
+    _upload(client, run_id, "big.bin")
+    return {"small_intact": _intact(client, run_id, "small.bin"),
+            "big_intact": _intact(client, run_id, "big.bin"), "listed": _listed(client, run_id)}
+
+
 def main(argv):
     if argv[1:2] == ["log"] and len(argv) == 4:
         result = log(int(argv[2]), argv[3])
     elif argv[1:2] == ["check"] and len(argv) == 4:
         result = check(argv[2], int(argv[3]))
+    elif argv[1:] == ["fill"]:
+        result = fill()
+    elif argv[1:2] == ["refill"] and len(argv) == 3:
+        result = refill(argv[2])
     else:
         raise SystemExit(__doc__)
     print(json.dumps(result))
