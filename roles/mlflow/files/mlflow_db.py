@@ -7,6 +7,7 @@
 # The backend URI (and any password in it) is read from the environment file,
 # so it never appears on a command line. Prints one JSON object.
 import argparse
+import contextlib
 import json
 import os
 import shlex
@@ -81,7 +82,52 @@ def backup_sqlite(path, backup_dir, revision):
     return target
 
 
+# Any fixed number: the servers of one store agree on it.
+_LOCK_KEY = 0x6D6C666C6F77  # "mlflow"
+
+
+@contextlib.contextmanager
+def store_lock(url):
+    """Hold a lock in the store itself while migrating it.
+
+    Several servers share one PostgreSQL or MySQL store: the first to get here
+    migrates, the others wait and then find the schema at head. SQLite stores
+    belong to one host and the service is stopped, so nothing is needed there.
+    """
+    import sqlalchemy
+
+    backend = sqlalchemy.engine.make_url(url).get_backend_name()
+    if backend not in ("postgresql", "mysql"):
+        yield
+        return
+    engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            if backend == "postgresql":
+                conn.execute(sqlalchemy.text("SELECT pg_advisory_lock(:k)"), {"k": _LOCK_KEY})
+            else:
+                got = conn.execute(sqlalchemy.text("SELECT GET_LOCK('mlflow_db_upgrade', 3600)")).scalar()
+                if got != 1:
+                    raise SystemExit("timed out waiting for another server's schema migration")
+            conn.commit()
+            try:
+                yield
+            finally:
+                if backend == "postgresql":
+                    conn.execute(sqlalchemy.text("SELECT pg_advisory_unlock(:k)"), {"k": _LOCK_KEY})
+                else:
+                    conn.execute(sqlalchemy.text("SELECT RELEASE_LOCK('mlflow_db_upgrade')"))
+                conn.commit()
+    finally:
+        engine.dispose()
+
+
 def upgrade(url, backup_dir):
+    with store_lock(url):
+        return _upgrade_locked(url, backup_dir)
+
+
+def _upgrade_locked(url, backup_dir):
     from mlflow.store.db.utils import _initialize_tables, _upgrade_db, create_sqlalchemy_engine
 
     before = inspect(url)
