@@ -82,8 +82,13 @@ def backup_sqlite(path, backup_dir, revision):
     return target
 
 
-# Any fixed number: the servers of one store agree on it.
-_LOCK_KEY = 0x6D6C666C6F77  # "mlflow"
+# Take and release a lock the servers of one store agree on. pg_advisory_lock
+# waits for ever; GET_LOCK gives up after an hour and then returns 0.
+_LOCKS = {
+    "postgresql": ("SELECT pg_advisory_lock(120312342278007)",  # "mlflow" as a number
+                   "SELECT pg_advisory_unlock(120312342278007)"),
+    "mysql": ("SELECT GET_LOCK('mlflow_db_upgrade', 3600)", "SELECT RELEASE_LOCK('mlflow_db_upgrade')"),
+}
 
 
 @contextlib.contextmanager
@@ -97,26 +102,20 @@ def store_lock(url):
     import sqlalchemy
 
     backend = sqlalchemy.engine.make_url(url).get_backend_name()
-    if backend not in ("postgresql", "mysql"):
+    if backend not in _LOCKS:
         yield
         return
+    take, release = (sqlalchemy.text(sql) for sql in _LOCKS[backend])
     engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)
     try:
         with engine.connect() as conn:
-            if backend == "postgresql":
-                conn.execute(sqlalchemy.text("SELECT pg_advisory_lock(:k)"), {"k": _LOCK_KEY})
-            else:
-                got = conn.execute(sqlalchemy.text("SELECT GET_LOCK('mlflow_db_upgrade', 3600)")).scalar()
-                if got != 1:
-                    raise SystemExit("timed out waiting for another server's schema migration")
+            if conn.execute(take).scalar() == 0:
+                raise SystemExit("timed out waiting for another server's schema migration")
             conn.commit()
             try:
                 yield
             finally:
-                if backend == "postgresql":
-                    conn.execute(sqlalchemy.text("SELECT pg_advisory_unlock(:k)"), {"k": _LOCK_KEY})
-                else:
-                    conn.execute(sqlalchemy.text("SELECT RELEASE_LOCK('mlflow_db_upgrade')"))
+                conn.execute(release)
                 conn.commit()
     finally:
         engine.dispose()
