@@ -38,3 +38,45 @@ use_venv() {
   export ANSIBLE_HOME=${ANSIBLE_HOME:-$repo_root/.cache/ansible}
   mkdir -p "$pip_cache"
 }
+
+# Start (or restart) a systemd test host from a local image, publishing the
+# given "127.0.0.1:HOSTPORT:PORT" specs; a host made with other ports is made
+# anew. Waits until systemd runs. Usage: start_test_host NAME IMAGE SPEC...
+start_test_host() {
+  local name=$1 image=$2 spec publish=() want have
+  shift 2
+  for spec in "$@"; do publish+=(-p "$spec"); done
+  want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
+  if [ -n "$(docker ps -aq -f name="^$name\$")" ]; then
+    have=$(docker inspect -f '{{range $p, $b := .HostConfig.PortBindings}}{{range $b}}{{.HostIp}}:{{.HostPort}}:{{$p}} {{end}}{{end}}' "$name" |
+      tr ' ' '\n' | sed 's|/tcp$||' | grep . | sort | tr '\n' ' ')
+    [ "$have" = "$want" ] || docker rm -f "$name" >/dev/null
+  fi
+  if [ -z "$(docker ps -aq -f name="^$name\$")" ]; then
+    log "starting the test host $name"
+    docker run -d --name "$name" --hostname "$name" \
+      --cap-add SYS_ADMIN --cap-add NET_ADMIN \
+      --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
+      --cgroupns host -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
+      --tmpfs /run --tmpfs /run/lock \
+      -v "$pip_cache:/root/.cache/pip" \
+      "${publish[@]}" \
+      "$image" /lib/systemd/systemd >/dev/null
+  else
+    docker start "$name" >/dev/null
+  fi
+  local state
+  for _ in $(seq 1 30); do
+    state=$(docker exec "$name" systemctl is-system-running 2>/dev/null || true)
+    case $state in running|degraded) return 0 ;; esac
+    sleep 1
+  done
+}
+
+# An inventory with one test host reached over the docker connection.
+# Usage: docker_inventory FILE HOST [GROUP]
+docker_inventory() {
+  mkdir -p "$(dirname "$1")"
+  printf '[%s]\n%s ansible_connection=community.docker.docker ansible_python_interpreter=/usr/bin/python3\n' \
+    "${3:-mlflow}" "$2" >"$1"
+}
