@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Throughput of the deployed stack against a bare `mlflow server` on the same host.
+
+Both serve the same MLflow release on one test host (scripts/bench makes it):
+the stack through nginx with TLS (gunicorn's sync workers for the Flask app,
+uvicorn for the FastAPI routes), the bare server as `mlflow server` runs with
+its defaults (uvicorn, 4 workers, SQLite without WAL). Load: Debian's wrk,
+N connections alternating runs/log-batch (10 metrics) and runs/search
+(benchmarks/mix.lua). Rounds alternate between the two servers so the
+machine's other load hits both alike. Prints a table with the goals beside the
+figures; no pass/fail.
+
+BENCH_USERNAME / BENCH_PASSWORD, when set, log in to the stack (and the bare
+server, if it has a login).
+"""
+import argparse
+import base64
+import json
+import os
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+import requests
+
+HERE = Path(__file__).resolve().parent
+
+
+def authorization():
+    user = os.environ.get("BENCH_USERNAME")
+    if not user:
+        return None
+    return "Basic " + base64.b64encode(f"{user}:{os.environ['BENCH_PASSWORD']}".encode()).decode()
+
+
+def prepare(url, cert, connections, auth):
+    """An experiment and one run per connection on the server at url."""
+    headers = {"Authorization": auth} if auth else {}
+
+    def call(path, body):
+        # verify per call: requests ignores a session's verify when REQUESTS_CA_BUNDLE is set.
+        response = requests.post(url + path, json=body, headers=headers, verify=cert, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    experiment = call("/api/2.0/mlflow/experiments/create", {"name": f"bench-{time.time_ns()}"})["experiment_id"]
+    runs = [call("/api/2.0/mlflow/runs/create", {"experiment_id": experiment})["run"]["info"]["run_id"]
+            for _ in range(connections)]
+    return experiment, runs
+
+
+def wrk(url, experiment, runs, seconds, connections, auth):
+    env = dict(os.environ, BENCH_AUTHORIZATION=auth or "")
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(HERE / "mix.lua"),
+         url, "--", experiment, ",".join(runs)],
+        env=env, capture_output=True, text=True, check=True).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    result["rps"] = result["requests"] / result["seconds"]
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stack", required=True, help="the deployed stack's HTTPS URL")
+    parser.add_argument("--bare", required=True, help="the bare server's URL")
+    parser.add_argument("--cert", required=True, help="the stack's certificate (PEM)")
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=2, help="rounds per server")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+
+    auth = authorization()
+    servers = {
+        "stack": {"label": "deployed stack: nginx+TLS, gunicorn sync", "url": args.stack, "verify": args.cert},
+        "bare": {"label": "bare `mlflow server` (defaults)", "url": args.bare, "verify": True},
+    }
+    for server in servers.values():
+        server["experiment"], server["runs"] = prepare(server["url"], server["verify"], args.connections, auth)
+        server["rounds"] = []
+        wrk(server["url"], server["experiment"], server["runs"], 5, args.connections, auth)  # warm-up
+    for _ in range(args.rounds):
+        for server in servers.values():
+            server["rounds"].append(wrk(server["url"], server["experiment"], server["runs"], args.seconds,
+                                        args.connections, auth))
+
+    print(f"\n{args.connections} connections, log-batch (10 metrics) + runs/search, "
+          f"{args.rounds} x {args.seconds} s per server, interleaved\n")
+    print("| server | req/s per round | req/s | p50 ms | p99 ms | errors |")
+    print("|---|---|---|---|---|---|")
+    summary = {}
+    for key, server in servers.items():
+        rounds = server["rounds"]
+        summary[key] = {
+            "rps": statistics.mean(r["rps"] for r in rounds),
+            "p50_ms": statistics.median(r["p50_ms"] for r in rounds),
+            "p99_ms": max(r["p99_ms"] for r in rounds),
+            "errors": sum(r["errors"] for r in rounds),
+            "rounds_rps": [round(r["rps"], 1) for r in rounds],
+        }
+        s = summary[key]
+        print(f"| {server['label']} | {', '.join(map(str, s['rounds_rps']))} | {s['rps']:.1f} | "
+              f"{s['p50_ms']:.0f} | {s['p99_ms']:.0f} | {s['errors']} |")
+    ratio = summary["stack"]["rps"] / summary["bare"]["rps"]
+    summary["ratio"] = ratio
+    print(f"\nstack / bare: {ratio:.2f}x req/s (goal >= 2.0x); stack p99 {summary['stack']['p99_ms']:.0f} ms "
+          f"(goal <= 150 ms)")
+    if args.json:
+        Path(args.json).write_text(json.dumps(summary, indent=1))
+
+
+if __name__ == "__main__":
+    main()
