@@ -1,0 +1,185 @@
+"""Route parity: does the deployed stack answer every route a bare `mlflow server` answers?
+
+Run on a test host with the Python of the MLflow release it serves. It lists
+every route of that release (the Flask app's url_map and the FastAPI app's
+routers), starts a bare `mlflow server` of the same release beside the
+deployed one (its own SQLite store in a temporary directory, uvicorn, one
+worker), sends each route the same request (path parameters filled in, no
+body) to both, and reports the routes the bare server has and the deployed
+stack lacks: "no such route" there (405, or 404 from a router rather than
+from MLflow's own "no such object"), anything else on the bare one.
+
+Credentials for the deployed stack come from MLFLOW_TRACKING_USERNAME and
+MLFLOW_TRACKING_PASSWORD when set (never from the command line).
+
+Usage: route_parity.py DEPLOYED_URL SERVER_NAME [REPORT_JSON]
+Prints a summary and exits 1 when a route is missing.
+"""
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+
+import requests
+import urllib3
+
+PARAM = re.compile(r"\{([^}:]+)(?::([a-z]+))?\}")
+# Artifact uploads (PUT) with an empty body create empty files: give every
+# path parameter a value that names this test, and delete them afterwards.
+SAMPLE = "presets-parity"
+
+
+def flask_routes():
+    from mlflow.server import app
+
+    for rule in app.url_map.iter_rules():
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield "flask", method, path
+
+
+def fastapi_routes():
+    try:
+        from mlflow.server.fastapi_app import app
+    except ImportError:
+        return
+
+    def walk(routes):
+        for route in routes:
+            if hasattr(route, "effective_candidates"):
+                yield from walk(route.effective_candidates())
+            elif hasattr(route, "original_router"):
+                yield from walk(route.original_router.routes)
+            elif getattr(route, "methods", None):
+                yield route
+
+    for route in walk(app.routes):
+        for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
+            yield "fastapi", method, route.path
+
+
+def fill(path):
+    return PARAM.sub(lambda m: f"{SAMPLE}/x" if m.group(2) == "path" else SAMPLE, path)
+
+
+def no_route(response):
+    """True when a router, not MLflow, answered: the path or method does not exist."""
+    if response.status_code == 405:
+        return True
+    if response.status_code != 404:
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return True  # an HTML or text page from the router
+    return not (isinstance(body, dict) and (body.get("error_code") or body.get("detail") not in (None, "Not Found")))
+
+
+def ask(session, method, url):
+    """(status, whether the route exists). Streaming routes (server-sent events)
+    may hold the answer back: a route that keeps the request open exists."""
+    try:
+        with session.request(method, url, timeout=(10, 15), allow_redirects=False, stream=True) as response:
+            return response.status_code, not no_route(response)
+    except requests.exceptions.ReadTimeout:
+        return "open", True
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_bare_server(workdir, port):
+    env = dict(os.environ, MLFLOW_DISABLE_TELEMETRY="true")
+    for name in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"):
+        env.pop(name, None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+         "--backend-store-uri", f"sqlite:///{workdir}/mlflow.db", "--artifacts-destination", f"{workdir}/artifacts"],
+        cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=open(f"{workdir}/server.log", "w"),
+        start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        if proc.poll() is not None:
+            raise SystemExit(f"the bare mlflow server exited: {open(f'{workdir}/server.log').read()[-2000:]}")
+        try:
+            if requests.get(f"{url}/health", timeout=2).status_code == 200:
+                # /health answers before the FastAPI routers are in place.
+                time.sleep(2)
+                return proc, url
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    raise SystemExit("the bare mlflow server did not answer /health within 120 s")
+
+
+def stop(proc):
+    os.killpg(proc.pid, 15)
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+
+
+def main():
+    warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+    deployed_url, server_name = sys.argv[1].rstrip("/"), sys.argv[2]
+    report_path = sys.argv[3] if len(sys.argv) > 3 else None
+
+    routes = {}
+    for app, method, path in [*flask_routes(), *fastapi_routes()]:
+        routes.setdefault((method, path), set()).add(app)
+
+    deployed = requests.Session()
+    deployed.verify = False
+    deployed.headers["Host"] = server_name
+    if os.environ.get("MLFLOW_TRACKING_USERNAME"):
+        deployed.auth = (os.environ["MLFLOW_TRACKING_USERNAME"], os.environ["MLFLOW_TRACKING_PASSWORD"])
+    bare = requests.Session()
+
+    workdir = tempfile.mkdtemp(prefix="mlflow-parity-")
+    proc, bare_url = start_bare_server(workdir, free_port())
+    results = []
+    try:
+        for (method, path), apps in sorted(routes.items()):
+            url_path = fill(path)
+            result = {"method": method, "path": path, "apps": sorted(apps)}
+            for name, session, base in (("deployed", deployed, deployed_url), ("bare", bare, bare_url)):
+                result[name], result[f"{name}_has_it"] = ask(session, method, base + url_path)
+            results.append(result)
+        for session, base in ((deployed, deployed_url), (bare, bare_url)):
+            session.delete(f"{base}/api/2.0/mlflow-artifacts/artifacts/{SAMPLE}/x", timeout=60)
+    finally:
+        stop(proc)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    missing = [r for r in results if r["bare_has_it"] and not r["deployed_has_it"]]
+    summary = {
+        "routes": len(results),
+        "flask": sum("flask" in r["apps"] for r in results),
+        "fastapi": sum("fastapi" in r["apps"] for r in results),
+        "fastapi_only": sum(r["apps"] == ["fastapi"] for r in results),
+        "answered_by_bare": sum(r["bare_has_it"] for r in results),
+        "answered_by_deployed": sum(r["deployed_has_it"] for r in results),
+        "missing_on_deployed": len(missing),
+    }
+    if report_path:
+        with open(report_path, "w", encoding="utf-8") as out:
+            json.dump({"summary": summary, "results": results}, out, indent=1)
+    print(json.dumps(summary))
+    for r in missing:
+        print(f"MISSING {r['method']} {r['path']}: deployed {r['deployed']}, bare {r['bare']}")
+    sys.exit(1 if missing else 0)
+
+
+if __name__ == "__main__":
+    main()
