@@ -1,17 +1,17 @@
 #!/usr/bin/env python3
-"""Throughput of the deployed stack against a bare `mlflow server` on the same host.
+"""Throughput of the deployed stack, with its login and without, against a bare `mlflow server`.
 
-Both serve the same MLflow release on one test host (scripts/bench makes it):
-the stack through nginx with TLS (gunicorn's sync workers for the Flask app,
-uvicorn for the FastAPI routes), the bare server as `mlflow server` runs with
-its defaults (uvicorn, 4 workers, SQLite without WAL). Load: Debian's wrk,
-N connections alternating runs/log-batch (10 metrics) and runs/search
-(benchmarks/mix.lua). Rounds alternate between the two servers so the
-machine's other load hits both alike. Prints a table with the goals beside the
-figures; no pass/fail.
+The same MLflow release on two test hosts (scripts/bench makes them): the
+stack with the role's defaults (login on) and the stack with mlflow_auth=false,
+each through nginx with TLS (gunicorn's sync workers for the Flask app,
+uvicorn for the FastAPI routes), and beside the first a bare `mlflow server`
+with MLflow's defaults (uvicorn, 4 workers, SQLite without WAL). Load: Debian's
+wrk, N connections alternating runs/log-batch (10 metrics) and runs/search
+(benchmarks/mix.lua). Rounds alternate between the servers so the machine's
+other load hits all alike. Prints a table with the goals beside the figures;
+no pass/fail.
 
-BENCH_USERNAME / BENCH_PASSWORD, when set, log in to the stack (and the bare
-server, if it has a login).
+BENCH_USERNAME / BENCH_PASSWORD log in to the stack with the login.
 """
 import argparse
 import base64
@@ -63,28 +63,34 @@ def wrk(url, experiment, runs, seconds, connections, auth):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stack", required=True, help="the deployed stack's HTTPS URL")
+    parser.add_argument("--stack", required=True, help="the deployed stack's HTTPS URL (login on)")
+    parser.add_argument("--cert", required=True, help="its certificate (PEM)")
+    parser.add_argument("--stack-open", required=True, help="the stack without a login (HTTPS URL)")
+    parser.add_argument("--cert-open", required=True, help="its certificate (PEM)")
     parser.add_argument("--bare", required=True, help="the bare server's URL")
-    parser.add_argument("--cert", required=True, help="the stack's certificate (PEM)")
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=2, help="rounds per server")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
 
-    auth = authorization()
     servers = {
-        "stack": {"label": "deployed stack: nginx+TLS, gunicorn sync", "url": args.stack, "verify": args.cert},
-        "bare": {"label": "bare `mlflow server` (defaults)", "url": args.bare, "verify": True},
+        "stack": {"label": "deployed stack, login on (the default)", "url": args.stack, "verify": args.cert,
+                  "auth": authorization()},
+        "stack_open": {"label": "deployed stack, login off", "url": args.stack_open, "verify": args.cert_open,
+                       "auth": None},
+        "bare": {"label": "bare `mlflow server` (defaults, no login)", "url": args.bare, "verify": True,
+                 "auth": None},
     }
     for server in servers.values():
-        server["experiment"], server["runs"] = prepare(server["url"], server["verify"], args.connections, auth)
+        server["experiment"], server["runs"] = prepare(server["url"], server["verify"], args.connections,
+                                                       server["auth"])
         server["rounds"] = []
-        wrk(server["url"], server["experiment"], server["runs"], 5, args.connections, auth)  # warm-up
+        wrk(server["url"], server["experiment"], server["runs"], 5, args.connections, server["auth"])  # warm-up
     for _ in range(args.rounds):
         for server in servers.values():
             server["rounds"].append(wrk(server["url"], server["experiment"], server["runs"], args.seconds,
-                                        args.connections, auth))
+                                        args.connections, server["auth"]))
 
     print(f"\n{args.connections} connections, log-batch (10 metrics) + runs/search, "
           f"{args.rounds} x {args.seconds} s per server, interleaved\n")
@@ -104,9 +110,12 @@ def main():
         print(f"| {server['label']} | {', '.join(map(str, s['rounds_rps']))} | {s['rps']:.1f} | "
               f"{s['p50_ms']:.0f} | {s['p99_ms']:.0f} | {s['errors']} |")
     ratio = summary["stack"]["rps"] / summary["bare"]["rps"]
-    summary["ratio"] = ratio
-    print(f"\nstack / bare: {ratio:.2f}x req/s (goal >= 2.0x); stack p99 {summary['stack']['p99_ms']:.0f} ms "
-          f"(goal <= 150 ms)")
+    login_cost = 1 - summary["stack"]["rps"] / summary["stack_open"]["rps"]
+    summary["ratio"], summary["login_cost"] = ratio, login_cost
+    print(f"\nstack (login on) / bare: {ratio:.2f}x req/s (goal >= 2.0x); its p99 "
+          f"{summary['stack']['p99_ms']:.0f} ms (goal <= 150 ms)")
+    print(f"login on costs {100 * login_cost:.1f} % of the stack's throughput without it (goal <= 20 %); "
+          f"stack without login / bare: {summary['stack_open']['rps'] / summary['bare']['rps']:.2f}x")
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=1))
 

@@ -12,13 +12,20 @@ from MLflow's own "no such object"), anything else on the bare one.
 Credentials for the deployed stack come from MLFLOW_TRACKING_USERNAME and
 MLFLOW_TRACKING_PASSWORD when set (never from the command line).
 
-Usage: route_parity.py DEPLOYED_URL SERVER_NAME [REPORT_JSON]
-Prints a summary and exits 1 when a route is missing.
+With --refusals, no credentials go anywhere and the bare server runs MLflow's
+basic-auth app (`--app-name basic-auth`, its own admin and auth store in the
+temporary directory): every route the bare server refuses (401 or 403) must
+be refused by the deployed stack too; none may answer there without a login.
+
+Usage: route_parity.py [--refusals] DEPLOYED_URL SERVER_NAME [REPORT_JSON]
+Prints a summary and exits 1 when a route is missing (or, with --refusals,
+open on the deployed stack).
 """
 
 import json
 import os
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -98,12 +105,22 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def start_bare_server(workdir, port):
+def start_bare_server(workdir, port, login):
     env = dict(os.environ, MLFLOW_DISABLE_TELEMETRY="true")
     for name in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"):
         env.pop(name, None)
+    app = []
+    if login:
+        with open(f"{workdir}/basic_auth.ini", "w", encoding="utf-8") as ini:
+            ini.write(f"[mlflow]\ndefault_permission = READ\ndatabase_uri = sqlite:///{workdir}/basic_auth.db\n"
+                      "admin_username = admin\n"
+                      "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n")
+        env.update(MLFLOW_AUTH_CONFIG_PATH=f"{workdir}/basic_auth.ini",
+                   MLFLOW_AUTH_ADMIN_PASSWORD=secrets.token_urlsafe(24),
+                   MLFLOW_FLASK_SERVER_SECRET_KEY=secrets.token_urlsafe(32))
+        app = ["--app-name", "basic-auth"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+        [sys.executable, "-m", "mlflow", "server", *app, "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
          "--backend-store-uri", f"sqlite:///{workdir}/mlflow.db", "--artifacts-destination", f"{workdir}/artifacts"],
         cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=open(f"{workdir}/server.log", "w"),
         start_new_session=True)
@@ -132,8 +149,11 @@ def stop(proc):
 
 def main():
     warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
-    deployed_url, server_name = sys.argv[1].rstrip("/"), sys.argv[2]
-    report_path = sys.argv[3] if len(sys.argv) > 3 else None
+    args = sys.argv[1:]
+    refusals = args[:1] == ["--refusals"]
+    args = args[1:] if refusals else args
+    deployed_url, server_name = args[0].rstrip("/"), args[1]
+    report_path = args[2] if len(args) > 2 else None
 
     routes = {}
     for app, method, path in [*flask_routes(), *fastapi_routes()]:
@@ -142,12 +162,12 @@ def main():
     deployed = requests.Session()
     deployed.verify = False
     deployed.headers["Host"] = server_name
-    if os.environ.get("MLFLOW_TRACKING_USERNAME"):
+    if os.environ.get("MLFLOW_TRACKING_USERNAME") and not refusals:
         deployed.auth = (os.environ["MLFLOW_TRACKING_USERNAME"], os.environ["MLFLOW_TRACKING_PASSWORD"])
     bare = requests.Session()
 
     workdir = tempfile.mkdtemp(prefix="mlflow-parity-")
-    proc, bare_url = start_bare_server(workdir, free_port())
+    proc, bare_url = start_bare_server(workdir, free_port(), login=refusals)
     results = []
     try:
         for (method, path), apps in sorted(routes.items()):
@@ -155,6 +175,7 @@ def main():
             result = {"method": method, "path": path, "apps": sorted(apps)}
             for name, session, base in (("deployed", deployed, deployed_url), ("bare", bare, bare_url)):
                 result[name], result[f"{name}_has_it"] = ask(session, method, base + url_path)
+                result[f"{name}_refused"] = result[name] in (401, 403)
             results.append(result)
         for session, base in ((deployed, deployed_url), (bare, bare_url)):
             session.delete(f"{base}/api/2.0/mlflow-artifacts/artifacts/{SAMPLE}/x", timeout=60)
@@ -162,6 +183,8 @@ def main():
         stop(proc)
         shutil.rmtree(workdir, ignore_errors=True)
 
+    if refusals:
+        return report_refusals(results, report_path)
     missing = [r for r in results if r["bare_has_it"] and not r["deployed_has_it"]]
     summary = {
         "routes": len(results),
@@ -179,6 +202,25 @@ def main():
     for r in missing:
         print(f"MISSING {r['method']} {r['path']}: deployed {r['deployed']}, bare {r['bare']}")
     sys.exit(1 if missing else 0)
+
+
+def report_refusals(results, report_path):
+    """Without credentials: what the bare basic-auth server refuses, the stack must refuse."""
+    open_routes = [r for r in results if r["bare_refused"] and not r["deployed_refused"]]
+    summary = {
+        "routes": len(results),
+        "refused_by_bare": sum(r["bare_refused"] for r in results),
+        "refused_by_deployed": sum(r["deployed_refused"] for r in results),
+        "fastapi_only_refused_by_deployed": sum(r["deployed_refused"] for r in results if r["apps"] == ["fastapi"]),
+        "open_on_deployed": len(open_routes),
+    }
+    if report_path:
+        with open(report_path, "w", encoding="utf-8") as out:
+            json.dump({"summary": summary, "results": results}, out, indent=1)
+    print(json.dumps(summary))
+    for r in open_routes:
+        print(f"OPEN {r['method']} {r['path']}: deployed {r['deployed']} without a login, bare {r['bare']}")
+    sys.exit(1 if open_routes else 0)
 
 
 if __name__ == "__main__":

@@ -111,6 +111,8 @@ class Api:
     def __init__(self):
         self.base = os.environ["MLFLOW_TRACKING_URI"].rstrip("/")
         self.session = requests.Session()
+        if os.environ.get("MLFLOW_TRACKING_USERNAME"):
+            self.session.auth = (os.environ["MLFLOW_TRACKING_USERNAME"], os.environ["MLFLOW_TRACKING_PASSWORD"])
         # Per request: a session's verify loses to REQUESTS_CA_BUNDLE.
         self.verify = os.environ["MLFLOW_TRACKING_SERVER_CERT_PATH"]
 
