@@ -19,6 +19,7 @@ stdin as JSON (never on a command line); the output is JSON without them:
 """
 
 import base64
+import inspect
 import json
 import os
 import re
@@ -36,12 +37,18 @@ def admin(spec, dry):
         return [f"create the auth database and admin user {name}"]
     store = SqlAlchemyStore()
     store.init_db(uri)
+    # Newer releases read replicas unless told otherwise; older ones have one DB.
+    primary = (
+        {"use_primary": True}
+        if "use_primary" in inspect.signature(store.has_user).parameters
+        else {}
+    )
     changes = []
-    if not store.has_user(name, use_primary=True):
+    if not store.has_user(name, **primary):
         dry or store.create_user(name, password, is_admin=True)
         changes.append(f"created admin user {name}")
     else:
-        if not store.authenticate_user(name, password, use_primary=True):
+        if not store.authenticate_user(name, password, **primary):
             dry or store.update_user(name, password=password)
             changes.append(f"set the password of admin user {name}")
         if not store.get_user(name).is_admin:
