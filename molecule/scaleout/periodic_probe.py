@@ -14,6 +14,8 @@ Prints {"experiment_id", "started_ms"}.
 count EXPERIMENT_ID (anywhere, against MLFLOW_TRACKING_URI, through the job
 API): prints {"jobs": N, "creation_ms": [...], "gaps_s": [...]} for the
 scorer jobs of that experiment.
+
+Both log in with MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD.
 """
 
 import json
@@ -25,6 +27,11 @@ import uuid
 import requests
 
 
+def login():
+    """Basic auth from the environment the MLflow client reads too."""
+    return (os.environ["MLFLOW_TRACKING_USERNAME"], os.environ["MLFLOW_TRACKING_PASSWORD"])
+
+
 def start():
     import mlflow
     from mlflow.genai.judges import make_judge
@@ -34,7 +41,7 @@ def start():
     tag = uuid.uuid4().hex[:8]
 
     def call(path, body):
-        response = requests.post(base + path, json=body, timeout=60)
+        response = requests.post(base + path, json=body, auth=login(), timeout=60)
         response.raise_for_status()
         return response.json()
 
@@ -58,7 +65,7 @@ def start():
 def count(experiment_id):
     base = os.environ["MLFLOW_TRACKING_URI"]
     response = requests.post(f"{base}/ajax-api/3.0/jobs/search", json={"job_name": "run_online_trace_scorer"},
-                             verify=os.environ.get("MLFLOW_TRACKING_SERVER_CERT_PATH", True), timeout=60)
+                             auth=login(), verify=os.environ.get("MLFLOW_TRACKING_SERVER_CERT_PATH", True), timeout=60)
     response.raise_for_status()
     created = sorted(job["creation_time"] for job in response.json()["jobs"]
                      if str(job["params"].get("experiment_id")) == str(experiment_id))
