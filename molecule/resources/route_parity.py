@@ -195,13 +195,8 @@ def main():
         "answered_by_deployed": sum(r["deployed_has_it"] for r in results),
         "missing_on_deployed": len(missing),
     }
-    if report_path:
-        with open(report_path, "w", encoding="utf-8") as out:
-            json.dump({"summary": summary, "results": results}, out, indent=1)
-    print(json.dumps(summary))
-    for r in missing:
-        print(f"MISSING {r['method']} {r['path']}: deployed {r['deployed']}, bare {r['bare']}")
-    sys.exit(1 if missing else 0)
+    finish(summary, results, report_path,
+           [f"MISSING {r['method']} {r['path']}: deployed {r['deployed']}, bare {r['bare']}" for r in missing])
 
 
 def report_refusals(results, report_path):
@@ -214,13 +209,20 @@ def report_refusals(results, report_path):
         "fastapi_only_refused_by_deployed": sum(r["deployed_refused"] for r in results if r["apps"] == ["fastapi"]),
         "open_on_deployed": len(open_routes),
     }
+    finish(summary, results, report_path,
+           [f"OPEN {r['method']} {r['path']}: deployed {r['deployed']} without a login, bare {r['bare']}"
+            for r in open_routes])
+
+
+def finish(summary, results, report_path, problems):
+    """Write the report, print the summary and each problem; exit 1 if there is one."""
     if report_path:
         with open(report_path, "w", encoding="utf-8") as out:
             json.dump({"summary": summary, "results": results}, out, indent=1)
     print(json.dumps(summary))
-    for r in open_routes:
-        print(f"OPEN {r['method']} {r['path']}: deployed {r['deployed']} without a login, bare {r['bare']}")
-    sys.exit(1 if open_routes else 0)
+    for line in problems:
+        print(line)
+    sys.exit(1 if problems else 0)
 
 
 if __name__ == "__main__":

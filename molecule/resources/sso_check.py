@@ -23,8 +23,7 @@ import sys
 import time
 import uuid
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+from browser import chromium, page_text, until
 from selenium.webdriver.common.by import By
 
 
@@ -35,27 +34,9 @@ def fail(message, driver=None, shot=None):
     sys.exit(1)
 
 
-def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--window-size=1600,1000", "--no-first-run", "--disable-quic",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 # The test hosts' self-signed certificates: TLS still, not verified.
-                 "--ignore-certificate-errors"):
-        options.add_argument(flag)
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-
-
 def wait(driver, condition, what, seconds=60):
-    for _ in range(seconds * 2):
-        try:
-            if condition():
-                return
-        except Exception:  # the page is changing under us
-            pass
-        time.sleep(0.5)
-    fail(f"waited {seconds} s for {what}; at {driver.current_url}: {page_text(driver)[:500]!r}")
+    if not until(condition, seconds):
+        fail(f"waited {seconds} s for {what}; at {driver.current_url}: {page_text(driver)[:500]!r}")
 
 
 def log_in_at_provider(driver, base, issuer, user):
@@ -72,10 +53,6 @@ def log_in_at_provider(driver, base, issuer, user):
     wait(driver, lambda: driver.current_url.startswith(base), "the provider to send the browser back to MLflow")
 
 
-def page_text(driver):
-    return driver.execute_script("return document.body ? document.body.innerText : ''")
-
-
 def api_status(driver, path):
     return driver.execute_script(
         "return fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.status);", path)
@@ -85,7 +62,7 @@ def main():
     base, issuer, artifacts = sys.argv[1].rstrip("/"), sys.argv[2].rstrip("/"), sys.argv[3]
     seen = {}
 
-    driver = browser()
+    driver = chromium()
     try:
         log_in_at_provider(driver, base, issuer, "alice")
         seen["alice_back_at"] = driver.current_url
@@ -118,7 +95,7 @@ def main():
         fail(f"the run logged with alice's token reads back {read!r}")
     seen["client_run"] = run.info.run_id
 
-    driver = browser()
+    driver = chromium()
     try:
         log_in_at_provider(driver, base, issuer, "mallory")
         seen["mallory_back_at"] = driver.current_url

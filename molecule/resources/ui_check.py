@@ -19,11 +19,9 @@ import base64
 import json
 import os
 import sys
-import time
 import uuid
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+from browser import chromium, page_text, until
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -44,22 +42,6 @@ def log_run(base):
     return experiment_id, run.info.run_id, run.info.run_name, decoy.info.run_name
 
 
-def browser(auth_header):
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--window-size=1600,1000", "--no-first-run", "--disable-quic",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 # The test host's self-signed certificate: TLS still, not verified.
-                 "--ignore-certificate-errors"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    if auth_header:
-        driver.execute_cdp_cmd("Network.enable", {})
-        driver.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": {"Authorization": auth_header}})
-    return driver
-
-
 def main():
     base, screenshot = sys.argv[1].rstrip("/"), sys.argv[2]
     experiment_id, run_id, run_name, decoy_name = log_run(base)
@@ -67,7 +49,7 @@ def main():
     auth = None
     if user:
         auth = "Basic " + base64.b64encode(f"{user}:{os.environ['MLFLOW_TRACKING_PASSWORD']}".encode()).decode()
-    driver = browser(auth)
+    driver = chromium(auth)
     shown = {}
     try:
         driver.get(f"{base}/#/experiments/{experiment_id}/runs")
@@ -88,17 +70,11 @@ def main():
         sys.exit(1)
 
 
-def page_text(driver):
-    return driver.execute_script("return document.body ? document.body.innerText : ''")
-
-
 def wait_for_text(driver, texts, absent=(), seconds=60):
-    for _ in range(seconds):
+    def shown():
         text = page_text(driver)
-        if all(t in text for t in texts) and not any(t in text for t in absent):
-            return True
-        time.sleep(1)
-    return False
+        return all(t in text for t in texts) and not any(t in text for t in absent)
+    return until(shown, seconds)
 
 
 if __name__ == "__main__":
