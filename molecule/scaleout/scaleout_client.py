@@ -106,7 +106,14 @@ def read_run(state_path):
 
 
 class Api:
-    """MLflow's REST API without any retry: every failure counts."""
+    """MLflow's REST API without any retry: every failure counts.
+
+    One exception, which every HTTP client makes: a balancer that reloads
+    closes its idle keep-alive connections, and a request sent on one at that
+    instant gets no answer at all (RemoteDisconnected). It is sent once more on
+    a new connection and counted in `resent`; check-load then proves the first
+    never reached MLflow (no metric step doubled).
+    """
 
     def __init__(self):
         self.base = os.environ["MLFLOW_TRACKING_URI"].rstrip("/")
@@ -115,9 +122,16 @@ class Api:
             self.session.auth = (os.environ["MLFLOW_TRACKING_USERNAME"], os.environ["MLFLOW_TRACKING_PASSWORD"])
         # Per request: a session's verify loses to REQUESTS_CA_BUNDLE.
         self.verify = os.environ["MLFLOW_TRACKING_SERVER_CERT_PATH"]
+        self.resent = []
 
     def call(self, method, path, **kwargs):
-        resp = self.session.request(method, self.base + path, timeout=30, verify=self.verify, **kwargs)
+        try:
+            resp = self.session.request(method, self.base + path, timeout=30, verify=self.verify, **kwargs)
+        except requests.exceptions.ConnectionError as exc:
+            if "RemoteDisconnected" not in repr(exc):
+                raise
+            self.resent.append(f"{time.strftime('%H:%M:%S')} {method} {path}")
+            resp = self.session.request(method, self.base + path, timeout=30, verify=self.verify, **kwargs)
         if resp.status_code != 200:
             raise RuntimeError(f"{method} {path}: HTTP {resp.status_code} {resp.text[:200]}")
         return resp.json()
@@ -167,7 +181,7 @@ def load(state_path, ready, stop):
         time.sleep(0.02)
     duration = time.time() - start
     state = {"run_id": run_id, "sent": step, "ok": ok, "gets": gets, "failed": failed,
-             "errors": errors[:20], "logged": logged, "duration_s": round(duration, 1),
+             "errors": errors[:20], "resent": api.resent[:20], "logged": logged, "duration_s": round(duration, 1),
              "calls_per_s": round((step + gets) / duration, 1), "slowest_call_s": round(slowest, 2)}
     with open(state_path, "w") as f:
         json.dump(state, f)
@@ -201,7 +215,7 @@ def failover(n):
             except Exception as exc:
                 failed += 1
                 errors.append(str(exc)[:300])
-    return {"ok": ok, "failed": failed, "errors": errors[:10]}
+    return {"ok": ok, "failed": failed, "errors": errors[:10], "resent": api.resent[:10]}
 
 
 def direct(state_path):
