@@ -47,9 +47,10 @@ def test_tarball_installs_offline_and_its_playbook_parses(tarball, tmp_path):
     assert (installed / "MANIFEST.json").exists()
     inventory = tmp_path / "hosts.ini"
     inventory.write_text("[mlflow]\nnode1 ansible_connection=local\n")
-    proc = run("ansible-playbook", "--syntax-check", "-i", str(inventory), "presets.mlflow.mlflow", env=env)
-    # The FQCN resolves to the installed copy, not the working tree.
-    assert f"playbook: {installed / 'playbooks' / 'mlflow.yml'}" in proc.stdout
+    for playbook in sorted(p.stem for p in (ROOT / "playbooks").glob("*.yml")):
+        proc = run("ansible-playbook", "--syntax-check", "-i", str(inventory), f"presets.mlflow.{playbook}", env=env)
+        # The FQCN resolves to the installed copy, not the working tree.
+        assert f"playbook: {installed / 'playbooks' / (playbook + '.yml')}" in proc.stdout
     proc = run("ansible-doc", "-t", "role", "presets.mlflow.mlflow", env=env)
     assert "mlflow_version" in proc.stdout
 

@@ -8,6 +8,9 @@ Uses MLFLOW_TRACKING_URI and MLFLOW_TRACKING_SERVER_CERT_PATH from the
 environment. `log` records what it wrote (run id, params, metric history, the
 artifact's sha256, the model version behind an alias) in STATE.json; `check`
 reads everything back through the server and exits 1 on any difference.
+`log` also makes a registry webhook with a secret (MLflow encrypts it with
+the host's webhook key); `check` lists the webhooks 20 times: each answer must
+be 200 and hold it (a server without a steady key answers 500).
 """
 import argparse
 import hashlib
@@ -15,8 +18,10 @@ import json
 import os
 import sys
 import tempfile
+import uuid
 
 import mlflow
+import requests
 from mlflow import MlflowClient
 
 EXPERIMENT = "lifecycle"
@@ -24,6 +29,14 @@ MODEL = "lifecycle-model"
 ALIAS = "champion"
 PARAMS = {"alpha": "0.5", "layers": "3", "optimizer": "adam"}
 STEPS = 100
+
+
+def rest(method, path, body=None):
+    """MLflow's REST API at MLFLOW_TRACKING_URI, logged in as the client is."""
+    return requests.request(
+        method, os.environ["MLFLOW_TRACKING_URI"] + path, json=body, timeout=60,
+        auth=(os.environ["MLFLOW_TRACKING_USERNAME"], os.environ["MLFLOW_TRACKING_PASSWORD"]),
+        verify=os.environ.get("MLFLOW_TRACKING_SERVER_CERT_PATH", True))
 
 
 def log(state_path, artifact_mib):
@@ -54,6 +67,12 @@ def log(state_path, artifact_mib):
         "artifact_bytes": artifact_mib << 20,
         "model_version": version.version,
     }
+    # Made after the model version: nothing is delivered (nor could be: port 9 of the host).
+    hook = rest("POST", "/api/2.0/mlflow/webhooks", {
+        "name": "lifecycle-hook", "url": "https://127.0.0.1:9/lifecycle-hook",
+        "events": [{"entity": "MODEL_VERSION", "action": "CREATED"}], "secret": uuid.uuid4().hex})
+    hook.raise_for_status()
+    state["webhook_id"] = hook.json()["webhook"]["webhook_id"]
     with open(state_path, "w", encoding="utf-8") as out:
         json.dump(state, out)
     print(f"logged run {run.info.run_id}, {artifact_mib} MiB artifact, {MODEL} v{version.version} @{ALIAS}")
@@ -82,11 +101,16 @@ def check(state_path):
     version = client.get_model_version_by_alias(MODEL, ALIAS)
     if (version.version, version.run_id) != (state["model_version"], state["run_id"]):
         problems.append(f"alias {ALIAS} -> v{version.version} of run {version.run_id}")
+    lists = [rest("GET", "/api/2.0/mlflow/webhooks") for _ in range(20)]
+    bad = [r.status_code for r in lists
+           if r.status_code != 200 or state["webhook_id"] not in [w["webhook_id"] for w in r.json()["webhooks"]]]
+    if bad:
+        problems.append(f"{len(bad)} of 20 webhook lists failed or lacked the webhook: {bad}")
     if problems:
         print("data NOT intact:\n  " + "\n  ".join(problems))
         return 1
     print(f"intact: run {state['run_id']}, {len(history)} metric points, "
-          f"{size >> 20} MiB artifact, {MODEL} v{version.version} @{ALIAS}")
+          f"{size >> 20} MiB artifact, {MODEL} v{version.version} @{ALIAS}, webhook with a secret listed 20/20")
     return 0
 
 
