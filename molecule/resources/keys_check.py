@@ -19,6 +19,7 @@ server's certificate from MLFLOW_TRACKING_SERVER_CERT_PATH.
 import json
 import os
 import sys
+import time
 import uuid
 
 import requests
@@ -66,8 +67,18 @@ def check(server, state_file, times):
             errors.append(f"list {attempt}: webhook {state['webhook_id']} missing")
     answer = None
     if state["endpoint"]:
-        said = server.call("POST", f"/gateway/{state['endpoint']}/mlflow/invocations",
-                           {"messages": [{"role": "user", "content": "keys"}]})
+        # After a restart gunicorn answers before the FastAPI routes' uvicorn it
+        # starts: nginx says 502 until then.
+        for _ in range(30):
+            response = requests.post(f"{server.base}/gateway/{state['endpoint']}/mlflow/invocations",
+                                     json={"messages": [{"role": "user", "content": "keys"}]},
+                                     headers=server.headers, verify=server.verify, timeout=60)
+            if response.status_code not in (502, 503):
+                break
+            time.sleep(2)
+        if response.status_code != 200:
+            fail(f"the endpoint answered {response.status_code}: {response.text[:300]}")
+        said = response.json()
         answer = said["choices"][0]["message"]["content"]
         if answer != "fake-openai saw: keys":
             errors.append(f"the endpoint answered {answer!r}")
