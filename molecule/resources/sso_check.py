@@ -39,17 +39,26 @@ def wait(driver, condition, what, seconds=60):
         fail(f"waited {seconds} s for {what}; at {driver.current_url}: {page_text(driver)[:500]!r}")
 
 
+LOGIN = "//a[contains(@href, '/login')] | //button[contains(., 'Login') or contains(., 'Log in')]"
+
+
+def at_provider(driver, issuer):
+    """Whether the browser is at the provider; until it is, click the UI's login link.
+
+    Tried again and again by wait(): the UI may render the link anew between
+    finding and clicking it (a stale element), or not have rendered it yet.
+    """
+    if not driver.current_url.startswith(issuer):
+        driver.find_element(By.XPATH, LOGIN).click()
+    return driver.current_url.startswith(issuer)
+
+
 def log_in_at_provider(driver, base, issuer, user):
     """Open MLflow's UI, follow it to the provider and pick the user there."""
     driver.get(base + "/")
-    wait(driver, lambda: driver.current_url.startswith(issuer) or driver.find_elements(
-        By.XPATH, "//a[contains(@href, '/login')] | //button[contains(., 'Login') or contains(., 'Log in')]"),
-        "the UI to send the browser to the provider or offer its login")
-    if not driver.current_url.startswith(issuer):
-        driver.find_element(
-            By.XPATH, "//a[contains(@href, '/login')] | //button[contains(., 'Login') or contains(., 'Log in')]").click()
-        wait(driver, lambda: driver.current_url.startswith(issuer), "the provider's page")
-    driver.find_element(By.CSS_SELECTOR, f"button[name='sub'][value='{user}']").click()
+    wait(driver, lambda: at_provider(driver, issuer), "the UI to send the browser to the provider")
+    wait(driver, lambda: driver.find_element(By.CSS_SELECTOR, f"button[name='sub'][value='{user}']").click() or True,
+         f"the provider to offer {user}")
     wait(driver, lambda: driver.current_url.startswith(base), "the provider to send the browser back to MLflow")
 
 
