@@ -95,6 +95,9 @@ class Lanes:
                 except Exception as error:  # noqa: BLE001 - reported by the scenario's test
                     out.write(f"could not run molecule: {error!r}\n")
                     self.result[scenario] = (-1, 0.0, log)
+            status, seconds, _ = self.result[scenario]
+            self.progress.put(f"[{scenario}] {time.strftime('%H:%M:%S')} done in "
+                              f"{int(seconds) // 60}m{int(seconds) % 60:02d}s ({'passed' if status == 0 else 'FAILED'})")
             self.done[scenario].set()
 
     def wait(self, scenario):
