@@ -41,7 +41,7 @@ def prepare(host, size_mib):
 def transfer(host, base, direction, name):
     """Seconds curl on the host took to move the file one way; fails on any status but 200."""
     url = f"{base}/api/2.0/mlflow-artifacts/artifacts/bench/{name}"
-    how = f"-T {FILE}" if direction == "upload" else "-o /dev/null"
+    how = f"-T {FILE} -o /dev/null" if direction == "upload" else "-o /dev/null"
     out = host_sh(host, f"curl -sSk -K {CURLRC} {how} -w '%{{http_code}} %{{time_total}}' '{url}'")
     status, seconds = out.split()
     if status != "200":
