@@ -6,10 +6,12 @@ nothing, report what would change). Secrets come on
 stdin as JSON (never on a command line); the output is JSON without them:
 {"changed": bool, "changes": ["what", ...]}.
 
-  mlflow_auth.py admin   {"database_uri", "username", "password"}
+  mlflow_auth.py admin   {"database_uri", "username", "password", "revisions"}
       In the auth store itself (so no old password is needed): create the
       admin, or set its password when the declared one does not log in.
-      The schema is migrated to this MLflow release first.
+      The schema is migrated to this MLflow release first. With "revisions"
+      (the file mlflow_db.py revisions writes), a store already at this
+      release's schema whose admin logs in is only read.
 
   mlflow_auth.py grants  {"url", "admin": [user, password], "users": [...],
                           "experiments": [...], "models": [...]}
@@ -29,10 +31,45 @@ import urllib.parse
 import urllib.request
 
 
+def admin_as_declared(uri, name, password, revisions_file):
+    """Whether the admin already logs in with the declared password in a store
+    at this release's schema, read with SQLAlchemy and werkzeug alone (MLflow's
+    auth store takes seconds to import on every run). Anything else -- no
+    store, an older schema, another password -- takes the full path."""
+    import sqlalchemy
+    from werkzeug.security import check_password_hash
+
+    try:
+        with open(revisions_file, encoding="utf-8") as handle:
+            auth_head = json.load(handle)["auth_head"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    if not auth_head or (uri.startswith("sqlite:///") and not os.path.exists(uri[len("sqlite:///"):])):
+        return False
+    engine = sqlalchemy.create_engine(uri, poolclass=sqlalchemy.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            tables = sqlalchemy.inspect(conn)
+            if not (tables.has_table("alembic_version_auth") and tables.has_table("users")):
+                return False
+            if conn.execute(sqlalchemy.text("SELECT version_num FROM alembic_version_auth")).scalar() != auth_head:
+                return False
+            row = conn.execute(sqlalchemy.text("SELECT password_hash, is_admin FROM users WHERE username = :name"),
+                               {"name": name}).first()
+    except sqlalchemy.exc.SQLAlchemyError:
+        return False
+    finally:
+        engine.dispose()
+    return row is not None and bool(row[1]) and check_password_hash(row[0], password)
+
+
 def admin(spec, dry):
+    uri, name, password = spec["database_uri"], spec["username"], spec["password"]
+    if spec.get("revisions") and admin_as_declared(uri, name, password, spec["revisions"]):
+        return []
+
     from mlflow.server.auth.sqlalchemy_store import SqlAlchemyStore
 
-    uri, name, password = spec["database_uri"], spec["username"], spec["password"]
     if dry and uri.startswith("sqlite:///") and not os.path.exists(uri[len("sqlite:///"):]):
         return [f"create the auth database and admin user {name}"]
     store = SqlAlchemyStore()

@@ -2,10 +2,15 @@
 # Managed by presets.mlflow: report and migrate the MLflow backend store schema.
 #
 # Run with the Python of an MLflow virtualenv, as the service user:
-#   mlflow_db.py status  --env-file /etc/mlflow/mlflow.env
+#   mlflow_db.py status  --env-file /etc/mlflow/mlflow.env [--revisions FILE]
 #   mlflow_db.py upgrade --env-file /etc/mlflow/mlflow.env --backup-dir DIR
+#   mlflow_db.py revisions --output FILE
 # The backend URI (and any password in it) is read from the environment file,
 # so it never appears on a command line. Prints one JSON object.
+#
+# `revisions` writes the schema revisions the release knows (its migration
+# scripts never change): `status` with that file reads only the store, without
+# importing MLflow (seconds of start-up on every run otherwise).
 import argparse
 import contextlib
 import json
@@ -36,14 +41,39 @@ def sqlite_path(url):
     return parsed.database if parsed.get_backend_name() == "sqlite" else None
 
 
-def inspect(url):
-    """Current and head alembic revisions, and SQLite's journal mode."""
-    import sqlalchemy
+def known_revisions(url="sqlite://"):
+    """The head revision of this release's schema and every revision it knows."""
     from alembic.script import ScriptDirectory
     from mlflow.store.db.utils import _get_alembic_config
 
     scripts = ScriptDirectory.from_config(_get_alembic_config(url))
-    head = scripts.get_current_head()
+    known = {"head": scripts.get_current_head(),
+             "revisions": sorted(script.revision for script in scripts.walk_revisions())}
+    try:  # the basic-auth app's store has migrations of its own
+        from mlflow.server.auth.db.utils import _get_alembic_config as auth_alembic_config
+
+        known["auth_head"] = ScriptDirectory.from_config(auth_alembic_config(url)).get_current_head()
+    except ImportError:
+        known["auth_head"] = None
+    return known
+
+
+def read_revisions(path):
+    if path:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                return json.load(handle)
+        except (OSError, ValueError):
+            pass  # not written yet (or damaged): ask the release itself
+    return None
+
+
+def inspect(url, revisions=None):
+    """Current and head alembic revisions, and SQLite's journal mode."""
+    import sqlalchemy
+
+    revisions = revisions or known_revisions(url)
+    head = revisions["head"]
     path = sqlite_path(url)
     state = {"backend": "sqlite" if path else url.split(":", 1)[0], "head": head,
              "current": None, "known": True, "journal_mode": None}
@@ -60,10 +90,7 @@ def inspect(url):
     finally:
         engine.dispose()
     if state["current"] is not None:
-        try:
-            scripts.get_revision(state["current"])
-        except Exception:  # alembic raises several kinds for an unknown revision
-            state["known"] = False  # written by a newer MLflow: no way down
+        state["known"] = state["current"] in revisions["revisions"]  # else a newer MLflow's: no way down
     return state
 
 
@@ -164,15 +191,30 @@ def _upgrade_locked(url, backup_dir):
 def main(argv):
     os.umask(0o027)  # like the service (UMask=0027): new store files are not world-readable
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("action", choices=["status", "upgrade"])
-    parser.add_argument("--env-file", required=True)
+    parser.add_argument("action", choices=["status", "upgrade", "revisions"])
+    parser.add_argument("--env-file")
     parser.add_argument("--backup-dir", default=None)
+    parser.add_argument("--revisions", default=None, help="file written by the action revisions")
+    parser.add_argument("--output", default=None)
     args = parser.parse_args(argv)
+    if args.action == "revisions":
+        if not args.output:
+            raise SystemExit("revisions needs --output")
+        revisions = known_revisions()
+        fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.fchmod(fd, 0o644)  # read by the service user's `status`, whatever the umask
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(revisions, handle)
+        json.dump({"changed": True}, sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+    if not args.env_file:
+        raise SystemExit(f"{args.action} needs --env-file")
     url = read_env(args.env_file).get("MLFLOW_BACKEND_STORE_URI")
     if not url:
         raise SystemExit(f"MLFLOW_BACKEND_STORE_URI is not set in {args.env_file}")
     if args.action == "status":
-        result = inspect(url)
+        result = inspect(url, read_revisions(args.revisions))
     else:
         if not args.backup_dir:
             raise SystemExit("upgrade needs --backup-dir")

@@ -97,7 +97,30 @@ def check(args):
     sys.exit(1 if unreadable else 0)
 
 
+def stored_provider_keys(env_file, version):
+    """How many provider keys the store holds at this KEK version, read with
+    SQLAlchemy alone (importing MLflow costs seconds on every run)."""
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(read_env(env_file)["MLFLOW_BACKEND_STORE_URI"],
+                                      poolclass=sqlalchemy.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            if not sqlalchemy.inspect(connection).has_table("secrets"):
+                return 0
+            return connection.execute(sqlalchemy.text("SELECT COUNT(*) FROM secrets WHERE kek_version = :version"),
+                                      {"version": version}).scalar()
+    finally:
+        engine.dispose()
+
+
 def adopt(args):
+    keys = read_env(args.keys_file)
+    version = int(keys[VERSION])
+    if stored_provider_keys(args.env_file, version) == 0:
+        print(json.dumps({"changed": False, "adopted": []}))
+        return
+
     from mlflow.exceptions import MlflowException
 
     try:
@@ -107,8 +130,6 @@ def adopt(args):
         print(json.dumps({"changed": False, "adopted": []}))
         return
 
-    keys = read_env(args.keys_file)
-    version = int(keys[VERSION])
     default = KEKManager(passphrase=DEFAULT_KEK_PASSPHRASE, kek_version=version)
     fleet = KEKManager(passphrase=keys[PASSPHRASE], kek_version=version)
     adopted = []
