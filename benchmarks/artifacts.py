@@ -15,6 +15,8 @@ import argparse
 import statistics
 import subprocess
 
+from results import record
+
 GOALS = {"upload": 0.9, "download": 0.5}
 CURLRC = "/root/.bench-artifacts.curlrc"
 FILE = "/var/tmp/bench-artifact.bin"
@@ -54,6 +56,8 @@ def main():
     parser.add_argument("--host", default="presets-mlflow-bench", help="the test host (a docker container)")
     parser.add_argument("--size", type=int, default=1024, help="MiB (default 1024)")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--results", help="append the figures to this results file (results.py)")
+    parser.add_argument("--label", default="single host", help="what the stack is, in the results")
     args = parser.parse_args()
 
     prepare(args.host, args.size)
@@ -72,6 +76,10 @@ def main():
         direct = statistics.median(seconds[way, "direct"])
         stack = statistics.median(seconds[way, "stack"])
         print(f"{way:10} {direct:17.2f}s {stack:17.2f}s {direct / stack:6.2f}x {goal:5.1f}x")
+        if args.results:
+            record(args.results, f"artifacts ({args.label})", f"1 GiB {way}" if args.size == 1024
+                   else f"{args.size} MiB {way}", f"{stack:.2f} s through nginx+TLS",
+                   f"{direct:.2f} s straight to gunicorn", direct / stack, f">= {goal}x")
     every = ", ".join(f"{way} {path}: " + "/".join(f"{s:.2f}" for s in values)
                       for (way, path), values in seconds.items())
     print(f"each round (s): {every}")

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import requests
+from results import record
 
 HERE = Path(__file__).resolve().parent
 
@@ -72,6 +73,7 @@ def main():
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=2, help="rounds per server")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--results", help="append the figures to this results file (results.py)")
     args = parser.parse_args()
 
     servers = {
@@ -118,6 +120,13 @@ def main():
           f"stack without login / bare: {summary['stack_open']['rps'] / summary['bare']['rps']:.2f}x")
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=1))
+    if args.results:
+        stack, open_, bare = (summary[key] for key in ("stack", "stack_open", "bare"))
+        record(args.results, "API (log-batch + runs/search)", "req/s, login on",
+               f"{stack['rps']:.1f} req/s, p99 {stack['p99_ms']:.0f} ms",
+               f"bare `mlflow server`: {bare['rps']:.1f} req/s", ratio, ">= 2.0x")
+        record(args.results, "API (log-batch + runs/search)", "req/s, login on vs off",
+               f"{stack['rps']:.1f} req/s", f"login off: {open_['rps']:.1f} req/s", 1 - login_cost, ">= 0.8x")
 
 
 if __name__ == "__main__":
