@@ -144,6 +144,7 @@ def test_unreachable_and_bad_certificates_are_clear(plugins):
     ((None,), "tracking_uri is not set"),
     (("ftp://x",), "must be an http:// or https:// URL"),
     (("https://x", "admin", None), "username and password go together"),
+    (("https://x", None, None, "/nonexistent/ca.crt"), "ca_path /nonexistent/ca.crt: there is no such file"),
 ])
 def test_bad_connection_settings_fail_before_any_call(plugins, args, message):
     with pytest.raises(plugins["api"].MlflowApiError) as err:

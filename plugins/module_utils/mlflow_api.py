@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.common.text.converters import to_native, to_text
@@ -65,11 +66,12 @@ def error_message(status, body, url):
         code = payload.get("error_code") or STATUS_CODES.get(status)
         message = payload.get("message") or text
         return code, "%s%s" % ("%s: " % code if code else "", message)
-    if status == 401:
-        return "UNAUTHENTICATED", "the server refused the login (401): check username and password"
-    if status == 403:
-        return "PERMISSION_DENIED", "the login may not do this (403)"
     snippet = " ".join(text.split())[:200]
+    if status == 401:
+        return "UNAUTHENTICATED", "UNAUTHENTICATED: the server refused the login (401), check username and password"
+    if status == 403:
+        return "PERMISSION_DENIED", "PERMISSION_DENIED: the login may not do this (403)%s" % (
+            ": %s" % snippet if snippet else "")
     return None, "HTTP %s from %s, not an answer of MLflow's REST API%s" % (
         status, url, ": %s" % snippet if snippet else "")
 
@@ -85,6 +87,8 @@ class MlflowApi(object):
             raise MlflowApiError("tracking_uri must be an http:// or https:// URL, not %r" % tracking_uri)
         if bool(username) != bool(password):
             raise MlflowApiError("username and password go together")
+        if ca_path and not os.path.isfile(ca_path):
+            raise MlflowApiError("ca_path %s: there is no such file" % ca_path)
         self.base = tracking_uri.rstrip("/")
         self.username = username
         self.password = password
