@@ -16,6 +16,7 @@ description:
   - MLflow deletes an experiment by marking it deleted; O(state=present) restores a deleted one.
 extends_documentation_fragment:
   - presets.mlflow.connection
+  - presets.mlflow.attributes
 options:
   name:
     description: The experiment's name.
@@ -43,13 +44,6 @@ options:
         experiment's artifacts, so a different location on an existing experiment is an error.
       - When not given, the server's default.
     type: str
-attributes:
-  check_mode:
-    description: Can run in check mode and return what would change, without changing it.
-    support: full
-  diff_mode:
-    description: Returns what it manages before and after the change when run with C(--diff).
-    support: full
 author:
   - presets.mlflow maintainers (@presets)
 """

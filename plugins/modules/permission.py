@@ -20,6 +20,7 @@ description:
     earlier task of the play would have made it).
 extends_documentation_fragment:
   - presets.mlflow.connection
+  - presets.mlflow.attributes
 options:
   user:
     description: The user's name; the user must exist (M(presets.mlflow.user)).
@@ -41,13 +42,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-attributes:
-  check_mode:
-    description: Can run in check mode and return what would change, without changing it.
-    support: full
-  diff_mode:
-    description: Returns what it manages before and after the change when run with C(--diff).
-    support: full
 author:
   - presets.mlflow maintainers (@presets)
 """

@@ -18,6 +18,7 @@ description:
     promotes them by moving aliases, the way MLflow 3 replaces stages.
 extends_documentation_fragment:
   - presets.mlflow.connection
+  - presets.mlflow.attributes
 options:
   name:
     description: The registered model's name.
@@ -50,13 +51,6 @@ options:
     description: Remove the model's aliases that O(aliases) does not list.
     type: bool
     default: false
-attributes:
-  check_mode:
-    description: Can run in check mode and return what would change, without changing it.
-    support: full
-  diff_mode:
-    description: Returns what it manages before and after the change when run with C(--diff).
-    support: full
 author:
   - presets.mlflow maintainers (@presets)
 """

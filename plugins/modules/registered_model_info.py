@@ -18,6 +18,7 @@ description:
   - Changes nothing.
 extends_documentation_fragment:
   - presets.mlflow.connection
+  - presets.mlflow.attributes
 options:
   name:
     description: The registered model's name.
@@ -30,9 +31,6 @@ options:
     description: Return this version as RV(model_version); an unknown version fails.
     type: str
 attributes:
-  check_mode:
-    description: Changes nothing in any mode.
-    support: full
   diff_mode:
     description: Has nothing to compare.
     support: none

@@ -18,6 +18,7 @@ description:
     a re-run with the same password changes nothing.
 extends_documentation_fragment:
   - presets.mlflow.connection
+  - presets.mlflow.attributes
 options:
   name:
     description: The user's name.
@@ -42,13 +43,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-attributes:
-  check_mode:
-    description: Can run in check mode and return what would change, without changing it.
-    support: full
-  diff_mode:
-    description: Returns what it manages before and after the change when run with C(--diff).
-    support: full
 author:
   - presets.mlflow maintainers (@presets)
 """
