@@ -7,9 +7,9 @@
         Gives up as soon as UNIT has failed or restarted (a model that cannot
         load makes it exit at start), or after TIMEOUT seconds.
     ops.py reload-nginx
-        Reload nginx and wait until the workers that ran the old configuration
-        have finished their requests and exited: after that, no request goes to
-        a backend the old configuration named.
+        Reload nginx (start it if it is not running) and wait until the workers
+        that ran the old configuration have finished their requests and exited:
+        after that, no request goes to a backend the old configuration named.
 
 Prints one line saying what happened; exits 1 on failure.
 """
@@ -70,6 +70,10 @@ def nginx_workers():
 
 
 def reload_nginx(timeout=120):
+    running = subprocess.run(["systemctl", "is-active", "--quiet", "nginx"], check=False).returncode == 0
+    if not running:  # a new host: nothing to hand over
+        subprocess.run(["systemctl", "start", "nginx"], check=True)
+        return None
     old = nginx_workers()
     subprocess.run(["systemctl", "reload", "nginx"], check=True)
     deadline = time.monotonic() + timeout
