@@ -1,0 +1,313 @@
+#!/usr/bin/python3
+# Managed by presets.mlflow: back up and restore an MLflow server's data.
+#
+#   mlflow_backup.py backup  --config /etc/mlflow/backup.json
+#   mlflow_backup.py list    --config /etc/mlflow/backup.json
+#   mlflow_backup.py restore --config /etc/mlflow/backup.json --backup NAME|latest [--check]
+#
+# Runs as root (systemd: mlflow-backup.service); backups are root's, 0600/0700.
+# A backup is a directory DEST/YYYYmmddTHHMMSSZ holding the backend store (SQLite
+# through its online backup API, never a copy of the live file, read as the
+# service user so SQLite never makes files the server cannot open), the
+# basic-auth store, the local artifacts, the service's secrets (MLflow's keys,
+# the Flask secret key, the generated admin and metrics passwords, a generated
+# TLS key and certificate: config `files`) and last its manifest.json: it
+# is written as DEST/.partial-STAMP and renamed only when complete, so a failed
+# backup (disk full, store unreachable) leaves no half backup behind and the
+# earlier ones untouched. Artifact files are written once by MLflow: a file with
+# the size and modification time of the previous backup's copy is hard-linked to
+# it, so keeping N backups costs the new files only. The newest `keep` are kept.
+#
+# `restore` puts a backup's stores, files and artifacts in place of the host's
+# (the service must be stopped); what it replaces moves aside into the
+# configuration's `aside` directory, so nothing is lost. Secrets (URIs with
+# passwords) stay in the root-only configuration file, never on a command line.
+# Prints one JSON object.
+import argparse
+import datetime
+import grp
+import hashlib
+import json
+import os
+import pwd
+import re
+import shutil
+import sqlite3
+import stat
+import subprocess
+import sys
+
+STAMP = re.compile(r"^[0-9]{8}T[0-9]{6}Z$")
+MANIFEST = "manifest.json"
+
+
+def sqlite_path(uri):
+    """The file of a sqlite:/// URI, or None for other stores."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    return uri[len("sqlite:///"):].split("?", 1)[0]
+
+
+def sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def sqlite_copy(path, target):
+    """The online backup of the SQLite file path into target (run as the store's owner)."""
+    # An absent store is no store: SQLite would make an empty one.
+    if not os.path.exists(path):
+        raise SystemExit(f"the store {path} does not exist")
+    src = sqlite3.connect(path)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)  # a consistent copy, with what the WAL holds
+        dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+    except sqlite3.Error as error:
+        raise SystemExit(f"mlflow_backup: copying {path} into {os.path.dirname(target)}: {error}") from error
+    finally:
+        dst.close()
+        src.close()
+
+
+def remove_tree(path):
+    """rmtree, also of what the service user wrote: made root's first."""
+    if not os.path.lexists(path):
+        return
+    os.lchown(path, 0, 0)
+    for root, dirs, names in os.walk(path):
+        for name in dirs + names:
+            os.lchown(os.path.join(root, name), 0, 0)
+    shutil.rmtree(path)
+
+
+def backup_sqlite(uri, target, owner):
+    path = sqlite_path(uri)
+    if path is None:
+        raise SystemExit(f"only SQLite stores can be backed up here, not {uri.split(':', 1)[0]}")
+    entry = pwd.getpwnam(owner)
+    # The service user's own directory beside the backups (it may pass the
+    # backup directory, 0710 root:OWNER, but not read any backup).
+    partial = os.path.dirname(target)
+    name = f".store-{os.path.basename(partial)}-{os.path.basename(target)}"
+    work = os.path.join(os.path.dirname(partial), name)
+    os.mkdir(work, 0o700)
+    try:
+        os.chown(work, entry.pw_uid, entry.pw_gid)
+        copy = os.path.join(work, os.path.basename(target))
+        copied = subprocess.run([sys.executable, os.path.abspath(__file__), "sqlite-copy", path, copy],
+                                user=entry.pw_uid, group=entry.pw_gid, extra_groups=[], check=False)
+        if copied.returncode != 0:  # it said why on stderr
+            raise SystemExit(f"the copy of the store {path} failed")
+        os.chown(work, 0, 0)
+        os.chown(copy, 0, 0)
+        os.chmod(copy, 0o600)
+        os.rename(copy, target)
+    finally:
+        remove_tree(work)
+    return {"file": os.path.basename(target), "sha256": sha256(target), "bytes": os.path.getsize(target)}
+
+
+def backup_files(paths, target):
+    """Copies of the service's secret files, with their owners and modes by name."""
+    kept = []
+    for path in paths:
+        if not os.path.isfile(path):
+            continue
+        info = os.stat(path)
+        copy = os.path.join(target, path.lstrip("/"))
+        os.makedirs(os.path.dirname(copy), mode=0o700, exist_ok=True)
+        shutil.copyfile(path, copy)
+        os.chmod(copy, 0o600)
+        kept.append({"path": path, "sha256": sha256(copy), "mode": f"{stat.S_IMODE(info.st_mode):04o}",
+                     "owner": pwd.getpwuid(info.st_uid).pw_name, "group": grp.getgrgid(info.st_gid).gr_name})
+    return kept
+
+
+def copy_tree(src, dst, previous):
+    """Copy src to dst; files unchanged since the previous backup are hard links to it."""
+    files = size = linked = 0
+    for root, dirs, names in os.walk(src):
+        dirs.sort()
+        rel = os.path.relpath(root, src)
+        os.makedirs(os.path.join(dst, rel), mode=0o700, exist_ok=True)
+        for name in sorted(names):
+            source = os.path.join(root, name)
+            info = os.lstat(source)
+            if not stat.S_ISREG(info.st_mode):
+                continue
+            target = os.path.normpath(os.path.join(dst, rel, name))
+            old = os.path.normpath(os.path.join(previous, rel, name)) if previous else None
+            files += 1
+            size += info.st_size
+            if old and os.path.isfile(old):
+                seen = os.lstat(old)
+                if seen.st_size == info.st_size and int(seen.st_mtime) == int(info.st_mtime):
+                    os.link(old, target)
+                    linked += 1
+                    continue
+            shutil.copy2(source, target)
+            os.chmod(target, 0o600)
+    return {"dir": "artifacts", "files": files, "bytes": size, "linked": linked}
+
+
+def backups(dest):
+    """The complete backups in dest, oldest first."""
+    if not os.path.isdir(dest):
+        return []
+    return sorted(name for name in os.listdir(dest)
+                  if STAMP.match(name) and os.path.isfile(os.path.join(dest, name, MANIFEST)))
+
+
+def backup(config):
+    dest = config["dest"]
+    os.makedirs(dest, mode=0o710, exist_ok=True)
+    os.chown(dest, 0, pwd.getpwnam(config["owner"]).pw_gid)
+    os.chmod(dest, 0o710)
+    for name in os.listdir(dest):  # what an interrupted run left
+        if name.startswith((".partial-", ".store-")):
+            remove_tree(os.path.join(dest, name))
+    now = datetime.datetime.now(datetime.timezone.utc)
+    name = now.strftime("%Y%m%dT%H%M%SZ")
+    if name in backups(dest):
+        raise SystemExit(f"a backup named {name} exists already")
+    previous = backups(dest)[-1:]
+    partial = os.path.join(dest, ".partial-" + name)
+    os.mkdir(partial, 0o700)
+    try:
+        owner = config["owner"]
+        manifest = {"created": now.isoformat(), "mlflow_version": config.get("mlflow_version"),
+                    "store": backup_sqlite(config["store"], os.path.join(partial, "mlflow.db"), owner)}
+        if config.get("auth_store"):
+            manifest["auth_store"] = backup_sqlite(config["auth_store"], os.path.join(partial, "basic_auth.db"),
+                                                   owner)
+        manifest["files"] = backup_files(config.get("files", []), os.path.join(partial, "files"))
+        if config.get("artifacts"):
+            old = os.path.join(dest, previous[0], "artifacts") if previous else None
+            manifest["artifacts"] = copy_tree(config["artifacts"], os.path.join(partial, "artifacts"), old)
+        with open(os.path.join(partial, MANIFEST), "w", encoding="utf-8") as handle:
+            json.dump(manifest, handle, indent=2)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.rename(partial, os.path.join(dest, name))
+    except BaseException:
+        for name in os.listdir(dest):
+            if name.startswith(".store-"):
+                remove_tree(os.path.join(dest, name))
+        remove_tree(partial)
+        raise
+    removed = []
+    for old in backups(dest)[:-max(int(config["keep"]), 1)]:
+        shutil.rmtree(os.path.join(dest, old))
+        removed.append(old)
+    return {"changed": True, "backup": name, "manifest": manifest, "removed": removed}
+
+
+def chown_tree(path, user):
+    entry = pwd.getpwnam(user)
+    os.chown(path, entry.pw_uid, entry.pw_gid)
+    for root, dirs, names in os.walk(path):
+        for name in dirs + names:
+            os.lchown(os.path.join(root, name), entry.pw_uid, entry.pw_gid)
+
+
+def find_backup(config, wanted):
+    found = backups(config["dest"])
+    if not found:
+        raise SystemExit(f"there is no complete backup in {config['dest']}")
+    name = found[-1] if wanted == "latest" else wanted
+    if name not in found:
+        raise SystemExit(f"there is no complete backup {name} in {config['dest']}; there are: {', '.join(found)}")
+    path = os.path.join(config["dest"], name)
+    with open(os.path.join(path, MANIFEST), encoding="utf-8") as handle:
+        manifest = json.load(handle)
+    for part in ("store", "auth_store"):
+        if part in manifest and sha256(os.path.join(path, manifest[part]["file"])) != manifest[part]["sha256"]:
+            raise SystemExit(f"backup {name} is damaged: {manifest[part]['file']} does not match its manifest")
+    for kept in manifest.get("files", []):
+        if sha256(os.path.join(path, "files", kept["path"].lstrip("/"))) != kept["sha256"]:
+            raise SystemExit(f"backup {name} is damaged: its copy of {kept['path']} does not match its manifest")
+    return name, path, manifest
+
+
+def move_aside(path, aside):
+    if os.path.lexists(path):
+        os.makedirs(aside, mode=0o700, exist_ok=True)
+        shutil.move(path, os.path.join(aside, os.path.basename(path)))  # /etc may be another file system
+
+
+def restore_file(source, target, owner, group, mode, aside):
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        move_aside(target + suffix, aside)
+    os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
+    temporary = target + ".restoring"
+    shutil.copyfile(source, temporary)
+    os.chown(temporary, pwd.getpwnam(owner).pw_uid, grp.getgrnam(group).gr_gid)
+    os.chmod(temporary, mode)
+    os.rename(temporary, target)
+
+
+def restore(config, wanted, check):
+    name, path, manifest = find_backup(config, wanted)
+    result = {"changed": not check, "backup": name, "created": manifest["created"],
+              "mlflow_version": manifest.get("mlflow_version"), "aside": None}
+    if check:
+        return result
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    aside = os.path.join(config["aside"], "before-restore-" + stamp)
+    user = config["owner"]
+    store = sqlite_path(config["store"])
+    if store is None:
+        raise SystemExit("only SQLite stores can be restored here")
+    restore_file(os.path.join(path, manifest["store"]["file"]), store, user, user, 0o640, aside)
+    if "auth_store" in manifest and sqlite_path(config.get("auth_store") or ""):
+        restore_file(os.path.join(path, manifest["auth_store"]["file"]), sqlite_path(config["auth_store"]),
+                     user, user, 0o640, aside)
+    for kept in manifest.get("files", []):
+        # Owners by name: a fresh host's service user has its own uid.
+        restore_file(os.path.join(path, "files", kept["path"].lstrip("/")), kept["path"], kept["owner"],
+                     kept["group"], int(kept["mode"], 8), os.path.join(aside, "files"))
+    if "artifacts" in manifest and config.get("artifacts"):
+        move_aside(config["artifacts"], aside)
+        shutil.copytree(os.path.join(path, manifest["artifacts"]["dir"]), config["artifacts"])
+        os.chmod(config["artifacts"], 0o750)
+        chown_tree(config["artifacts"], user)
+    result["aside"] = aside if os.path.exists(aside) else None
+    return result
+
+
+def main(argv):
+    os.umask(0o077)
+    parser = argparse.ArgumentParser(description="Back up and restore an MLflow server's data.")
+    parser.add_argument("action", choices=["backup", "list", "restore", "sqlite-copy"])
+    parser.add_argument("paths", nargs="*", help="sqlite-copy: SOURCE TARGET")
+    parser.add_argument("--config")
+    parser.add_argument("--backup", default="latest", help="restore: a backup's name, or latest")
+    parser.add_argument("--check", action="store_true", help="restore: only check the backup")
+    args = parser.parse_args(argv)
+    if args.action == "sqlite-copy":
+        sqlite_copy(*args.paths)
+        return 0
+    if not args.config:
+        parser.error("--config is needed")
+    with open(args.config, encoding="utf-8") as handle:
+        config = json.load(handle)
+    if args.action == "backup":
+        result = backup(config)
+    elif args.action == "list":
+        result = {"changed": False, "backups": backups(config["dest"])}
+    else:
+        result = restore(config, args.backup, args.check)
+    json.dump(result, sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except OSError as error:
+        sys.exit(f"mlflow_backup: {error}")
