@@ -8,8 +8,8 @@
 # Runs as root (systemd: mlflow-backup.service); backups are root's, 0600/0700.
 # A backup is a directory DEST/YYYYmmddTHHMMSSZ holding the backend store (SQLite
 # through its online backup API, never a copy of the live file, read as the
-# service user so SQLite never makes files the server cannot open), the
-# basic-auth store, the local artifacts, the service's secrets (MLflow's keys,
+# service user so SQLite never makes files the server cannot open; PostgreSQL
+# through pg_dump, its password in pg_dump's environment), the basic-auth store, the local artifacts, the service's secrets (MLflow's keys,
 # the Flask secret key, the generated admin and metrics passwords, a generated
 # TLS key and certificate: config `files`) and last its manifest.json: it
 # is written as DEST/.partial-STAMP and renamed only when complete, so a failed
@@ -19,8 +19,10 @@
 # it, so keeping N backups costs the new files only. The newest `keep` are kept.
 #
 # `restore` puts a backup's stores, files and artifacts in place of the host's
-# (the service must be stopped); what it replaces moves aside into the
-# configuration's `aside` directory, so nothing is lost. Secrets (URIs with
+# (the service must be stopped, on every node sharing the store); what it
+# replaces moves aside into the configuration's `aside` directory (a PostgreSQL
+# database: a pg_dump of it), so nothing is lost. A PostgreSQL database is
+# emptied of what MLflow's user owns and the dump loaded in one transaction. Secrets (URIs with
 # passwords) stay in the root-only configuration file, never on a command line.
 # Prints one JSON object.
 import argparse
@@ -36,6 +38,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import urllib.parse
 
 STAMP = re.compile(r"^[0-9]{8}T[0-9]{6}Z$")
 MANIFEST = "manifest.json"
@@ -46,6 +49,108 @@ def sqlite_path(uri):
     if not uri.startswith("sqlite:///"):
         return None
     return uri[len("sqlite:///"):].split("?", 1)[0]
+
+
+def postgresql_env(uri):
+    """libpq's environment for a postgresql[+driver]:// URI, or None for other stores."""
+    parts = urllib.parse.urlsplit(uri)
+    if parts.scheme.split("+", 1)[0] not in ("postgresql", "postgres"):
+        return None
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
+    env.update({"PGHOST": parts.hostname or "localhost", "PGPORT": str(parts.port or 5432),
+                "PGDATABASE": urllib.parse.unquote(parts.path.lstrip("/")), "PGCONNECT_TIMEOUT": "30",
+                "PGAPPNAME": "mlflow-backup"})
+    if parts.username:
+        env["PGUSER"] = urllib.parse.unquote(parts.username)
+    if parts.password:
+        env["PGPASSWORD"] = urllib.parse.unquote(parts.password)
+    known = {"sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT", "sslcert": "PGSSLCERT",
+             "sslkey": "PGSSLKEY", "connect_timeout": "PGCONNECT_TIMEOUT", "options": "PGOPTIONS",
+             "target_session_attrs": "PGTARGETSESSIONATTRS"}
+    for key, value in urllib.parse.parse_qsl(parts.query):
+        if key in known:
+            env[known[key]] = value
+    return env
+
+
+def store_kind(uri):
+    if sqlite_path(uri) is not None:
+        return "sqlite"
+    if postgresql_env(uri) is not None:
+        return "postgresql"
+    raise SystemExit(f"only SQLite and PostgreSQL stores can be backed up here, not {uri.split(':', 1)[0]}")
+
+
+def run(argv, env, what, **kwargs):
+    """argv with libpq's environment; a failure says what failed and pg_dump's own words."""
+    done = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, check=False, **kwargs)
+    if done.returncode != 0:
+        raise SystemExit(f"{what} failed: {done.stderr.decode(errors='replace').strip()}")
+    return done
+
+
+def pg_dump(uri, target):
+    env = postgresql_env(uri)
+    run(["pg_dump", "--no-password", "--format=custom", "--no-owner", "--no-privileges", "--file", target], env,
+        f"pg_dump of database {env['PGDATABASE']} on {env['PGHOST']}:{env['PGPORT']}")
+    return {"file": os.path.basename(target), "format": "pg_dump", "database": env["PGDATABASE"],
+            "sha256": sha256(target), "bytes": os.path.getsize(target)}
+
+
+# Empties the database of what MLflow's user owns in its schema (tables with
+# their indexes, constraints, triggers and sequences; views; types; functions), so that a dump of an
+# older schema does not meet tables a later migration made.
+PG_EMPTY = """
+SET client_min_messages = warning;
+DO $$
+DECLARE item record;
+BEGIN
+  -- tables and views first: a table takes its own (serial, identity) sequences with it
+  FOR item IN SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = current_schema() AND c.relowner = current_user::regrole
+        AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') ORDER BY c.relkind = 'S' LOOP
+    EXECUTE format('DROP %s IF EXISTS %I CASCADE',
+      CASE item.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE'
+                        WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, item.relname);
+  END LOOP;
+  FOR item IN SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+      WHERE n.nspname = current_schema() AND t.typowner = current_user::regrole
+        AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND t.typrelid = 0)) LOOP
+    EXECUTE format('DROP TYPE IF EXISTS %I CASCADE', item.typname);
+  END LOOP;
+  FOR item IN SELECT p.oid::regprocedure AS routine FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE n.nspname = current_schema() AND p.proowner = current_user::regrole AND p.prokind IN ('f', 'p') LOOP
+    EXECUTE format('DROP ROUTINE IF EXISTS %s CASCADE', item.routine);
+  END LOOP;
+END $$;
+"""
+
+
+def pg_restore(dump, uri):
+    """The dump in place of what the database holds, in one transaction."""
+    env = postgresql_env(uri)
+    with subprocess.Popen(["pg_restore", "--no-owner", "--no-privileges", "--file=-", dump],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as script, \
+         subprocess.Popen(["psql", "--no-password", "--no-psqlrc", "--quiet", "--set", "ON_ERROR_STOP=1",
+                           "--single-transaction", "--file=-"], env=env, stdin=subprocess.PIPE,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as psql:
+        try:
+            psql.stdin.write(PG_EMPTY.encode())
+            for chunk in iter(lambda: script.stdout.read(1 << 20), b""):
+                psql.stdin.write(chunk)
+            psql.stdin.close()
+        except BrokenPipeError:  # psql stopped at an error: it says which
+            script.kill()
+        errors = psql.stderr.read().decode(errors="replace").strip()
+        psql.wait()
+        script.wait()
+        problem = script.stderr.read().decode(errors="replace").strip()
+    if psql.returncode != 0:
+        raise SystemExit(f"loading {dump} into database {env['PGDATABASE']} on {env['PGHOST']} failed "
+                         f"(nothing changed there): {errors}")
+    if script.returncode != 0:
+        raise SystemExit(f"pg_restore of {dump} failed: {problem}")
 
 
 def sha256(path):
@@ -84,10 +189,15 @@ def remove_tree(path):
     shutil.rmtree(path)
 
 
+def backup_store(uri, partial, name, owner):
+    """A consistent copy of the store at uri in partial: NAME.db (SQLite) or NAME.pgdump."""
+    if store_kind(uri) == "postgresql":
+        return pg_dump(uri, os.path.join(partial, name + ".pgdump"))
+    return backup_sqlite(uri, os.path.join(partial, name + ".db"), owner)
+
+
 def backup_sqlite(uri, target, owner):
     path = sqlite_path(uri)
-    if path is None:
-        raise SystemExit(f"only SQLite stores can be backed up here, not {uri.split(':', 1)[0]}")
     entry = pwd.getpwnam(owner)
     # The service user's own directory beside the backups (it may pass the
     # backup directory, 0710 root:OWNER, but not read any backup).
@@ -180,10 +290,9 @@ def backup(config):
     try:
         owner = config["owner"]
         manifest = {"created": now.isoformat(), "mlflow_version": config.get("mlflow_version"),
-                    "store": backup_sqlite(config["store"], os.path.join(partial, "mlflow.db"), owner)}
-        if config.get("auth_store"):
-            manifest["auth_store"] = backup_sqlite(config["auth_store"], os.path.join(partial, "basic_auth.db"),
-                                                   owner)
+                    "store": backup_store(config["store"], partial, "mlflow", owner)}
+        if config.get("auth_store") and config["auth_store"] != config["store"]:
+            manifest["auth_store"] = backup_store(config["auth_store"], partial, "basic_auth", owner)
         manifest["files"] = backup_files(config.get("files", []), os.path.join(partial, "files"))
         if config.get("artifacts"):
             old = os.path.join(dest, previous[0], "artifacts") if previous else None
@@ -250,8 +359,29 @@ def restore_file(source, target, owner, group, mode, aside):
     os.rename(temporary, target)
 
 
+def backup_kind(part):
+    return "postgresql" if part.get("format") == "pg_dump" else "sqlite"
+
+
+def restore_store(part, path, uri, owner, aside):
+    source = os.path.join(path, part["file"])
+    if store_kind(uri) == "postgresql":
+        os.makedirs(aside, mode=0o700, exist_ok=True)
+        pg_dump(uri, os.path.join(aside, part["file"]))  # what the database held
+        pg_restore(source, uri)
+    else:
+        restore_file(source, sqlite_path(uri), owner, owner, 0o640, aside)
+
+
 def restore(config, wanted, check):
     name, path, manifest = find_backup(config, wanted)
+    stores = [("store", config["store"])]
+    if config.get("auth_store") and config["auth_store"] != config["store"]:
+        stores.append(("auth_store", config["auth_store"]))
+    for part, uri in stores:
+        if part in manifest and backup_kind(manifest[part]) != store_kind(uri):
+            raise SystemExit(f"backup {name} holds a {backup_kind(manifest[part])} {part}; this host's is "
+                             f"{store_kind(uri)}")
     result = {"changed": not check, "backup": name, "created": manifest["created"],
               "mlflow_version": manifest.get("mlflow_version"), "aside": None}
     if check:
@@ -259,13 +389,9 @@ def restore(config, wanted, check):
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     aside = os.path.join(config["aside"], "before-restore-" + stamp)
     user = config["owner"]
-    store = sqlite_path(config["store"])
-    if store is None:
-        raise SystemExit("only SQLite stores can be restored here")
-    restore_file(os.path.join(path, manifest["store"]["file"]), store, user, user, 0o640, aside)
-    if "auth_store" in manifest and sqlite_path(config.get("auth_store") or ""):
-        restore_file(os.path.join(path, manifest["auth_store"]["file"]), sqlite_path(config["auth_store"]),
-                     user, user, 0o640, aside)
+    for part, uri in stores:
+        if part in manifest:
+            restore_store(manifest[part], path, uri, user, aside)
     for kept in manifest.get("files", []):
         # Owners by name: a fresh host's service user has its own uid.
         restore_file(os.path.join(path, "files", kept["path"].lstrip("/")), kept["path"], kept["owner"],
