@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Artifacts through the deployed stack against straight to its app server, on the host itself.
 
 On a test host the collection provisioned (scripts/bench makes it), curl on

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """What a backup costs: a store of N runs (10,000 by default; each with 5
 params, 3 metrics of 10 steps, 2 tags and a 10 KiB artifact) made on a
 provisioned test host, then the role's backup service timed and measured
@@ -105,7 +104,7 @@ def main():
     restore = timed(host, "/usr/bin/python3 /opt/mlflow/libexec/mlflow_backup.py restore "
                           "--config /etc/mlflow/backup.json --backup latest")
     sh(host, "systemctl start mlflow && rm -rf /var/lib/mlflow/backups/before-restore-*")
-    for _ in range(120):
+    for _round in range(120):
         if subprocess.run(["docker", "exec", host, "curl", "-fsk", "-o", "/dev/null", "https://127.0.0.1/health"],
                           check=False).returncode == 0:
             break

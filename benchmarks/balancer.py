@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Throughput through the scale-out balancer with two MLflow nodes vs one.
 
 Needs the scale-out scenario's hosts (scripts/bench-balancer makes them).
@@ -35,10 +34,10 @@ def worker(cert, exp_id, deadline, latencies, errors):
                           verify=cert, timeout=30).json()["run"]["info"]["run_id"]
     step = 0
     while time.time() < deadline:
+        now = int(time.time() * 1000)
+        metrics = [{"key": f"m{i}", "value": step, "step": step, "timestamp": now} for i in range(10)]
         for method, path, body in (
-            ("POST", "/api/2.0/mlflow/runs/log-batch",
-             {"run_id": run_id, "metrics": [{"key": f"m{i}", "value": step, "step": step,
-                                              "timestamp": int(time.time() * 1000)} for i in range(10)]}),
+            ("POST", "/api/2.0/mlflow/runs/log-batch", {"run_id": run_id, "metrics": metrics}),
             ("POST", "/api/2.0/mlflow/runs/search", {"experiment_ids": [exp_id], "max_results": 10}),
         ):
             began = time.time()
@@ -58,7 +57,7 @@ def round_(cert, exp_id, seconds, connections):
     latencies, errors = [], []
     deadline = time.time() + seconds
     threads = [threading.Thread(target=worker, args=(cert, exp_id, deadline, latencies, errors))
-               for _ in range(connections)]
+               for _round in range(connections)]
     start = time.time()
     for t in threads:
         t.start()
@@ -83,7 +82,7 @@ def main():
                            verify=args.cert, timeout=30).json()["experiment_id"]
     results = {"2 nodes": [], "1 node": []}
     try:
-        for _ in range(args.rounds):
+        for _round in range(args.rounds):
             for label, down in (("2 nodes", False), ("1 node", True)):
                 set_node2(down)
                 r = round_(args.cert, exp_id, args.seconds, args.connections)

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Memory of the deployed service, idle and under load, on a test host.
 
 PSS (proportional set size: shared pages split between the processes that map
@@ -62,7 +61,7 @@ def main():
     args = parser.parse_args()
 
     time.sleep(args.settle)
-    idle, processes = statistics.median([pss(args.host)[0] for _ in range(3)]), pss(args.host)[1]
+    idle, processes = statistics.median([pss(args.host)[0] for _round in range(3)]), pss(args.host)[1]
     auth = authorization()
     experiment, runs = prepare(args.url, args.cert, args.connections, auth)
     peak, done = [0.0], threading.Event()

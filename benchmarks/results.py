@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """The benchmarks' one table: each benchmark appends its figures to a results
 file (JSON lines), and `results.py table FILE` prints them as one Markdown
 table, every figure beside what it was measured against in the same run.
@@ -24,7 +23,7 @@ def met(ratio, goal):
     """'yes'/'no' for goals of the form '>= X' or '<= X' (ratios), else ''."""
     if ratio is None or not goal:
         return ""
-    op, _, value = goal.partition(" ")
+    op, _sep, value = goal.partition(" ")
     value = float(value.rstrip("x"))
     return "yes" if (ratio >= value if op == ">=" else ratio <= value) else "no"
 

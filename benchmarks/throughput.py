@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Throughput of the deployed stack, with its login and without, against a bare `mlflow server`.
 
 The same MLflow release on two test hosts (scripts/bench makes them): the
@@ -47,7 +46,7 @@ def prepare(url, cert, connections, auth):
 
     experiment = call("/api/2.0/mlflow/experiments/create", {"name": f"bench-{time.time_ns()}"})["experiment_id"]
     runs = [call("/api/2.0/mlflow/runs/create", {"experiment_id": experiment})["run"]["info"]["run_id"]
-            for _ in range(connections)]
+            for _round in range(connections)]
     return experiment, runs
 
 
@@ -89,7 +88,7 @@ def main():
                                                        server["auth"])
         server["rounds"] = []
         wrk(server["url"], server["experiment"], server["runs"], 5, args.connections, server["auth"])  # warm-up
-    for _ in range(args.rounds):
+    for _round in range(args.rounds):
         for server in servers.values():
             server["rounds"].append(wrk(server["url"], server["experiment"], server["runs"], args.seconds,
                                         args.connections, server["auth"]))

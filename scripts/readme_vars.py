@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Generate the README's variable tables from each role's meta/argument_specs.yml.
 
 Usage: scripts/readme_vars.py [--check]

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run(*argv, **kw):
     env = {**os.environ, **kw.pop("env", {})}
-    proc = subprocess.run(argv, capture_output=True, text=True, env=env, **kw)
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, check=False, **kw)
     assert proc.returncode == 0, f"{' '.join(argv)}\n{proc.stdout}\n{proc.stderr}"
     return proc
 

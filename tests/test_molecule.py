@@ -72,12 +72,12 @@ class Lanes:
         self.done = {s: threading.Event() for s in scenarios}
         self.result = {}
         LOGS.mkdir(parents=True, exist_ok=True)
-        load = [[0, []] for _ in range(lanes)]
+        load = [[0, []] for _round in range(lanes)]
         for scenario in sorted(scenarios, key=lambda s: -MINUTES.get(s, 10)):
             lane = min(load, key=lambda item: item[0])
             lane[0] += MINUTES.get(scenario, 10)
             lane[1].append(scenario)
-        for number, (_, queued) in enumerate(load, 1):
+        for number, (_minutes, queued) in enumerate(load, 1):
             self.progress.put(f"==> lane {number}: {', '.join(queued)}")
             threading.Thread(target=self.run, args=(queued,), daemon=True).start()
 
@@ -95,7 +95,7 @@ class Lanes:
                 except Exception as error:  # noqa: BLE001 - reported by the scenario's test
                     out.write(f"could not run molecule: {error!r}\n")
                     self.result[scenario] = (-1, 0.0, log)
-            status, seconds, _ = self.result[scenario]
+            status, seconds, _rest = self.result[scenario]
             self.progress.put(f"[{scenario}] {time.strftime('%H:%M:%S')} done in "
                               f"{int(seconds) // 60}m{int(seconds) % 60:02d}s ({'passed' if status == 0 else 'FAILED'})")
             self.done[scenario].set()

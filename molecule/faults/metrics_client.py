@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """The real MLflow client against the deployed server (MLFLOW_TRACKING_URI).
 
   metrics_client.py log N READY   log N metric steps to a new run, timing each

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Log tracking data to a deployed MLflow server with the real client, and check it later.
 
     mlflow_client.py log   STATE.json [--artifact-mib 64]
@@ -48,7 +47,7 @@ def log(state_path, artifact_mib):
             mlflow.log_metric("loss", 1.0 / (step + 1), step=step)
         path = os.path.join(tmp, "weights.bin")
         with open(path, "wb") as out:
-            for _ in range(artifact_mib):
+            for _round in range(artifact_mib):
                 chunk = os.urandom(1 << 20)
                 digest.update(chunk)
                 out.write(chunk)
@@ -101,7 +100,7 @@ def check(state_path):
     version = client.get_model_version_by_alias(MODEL, ALIAS)
     if (version.version, version.run_id) != (state["model_version"], state["run_id"]):
         problems.append(f"alias {ALIAS} -> v{version.version} of run {version.run_id}")
-    lists = [rest("GET", "/api/2.0/mlflow/webhooks") for _ in range(20)]
+    lists = [rest("GET", "/api/2.0/mlflow/webhooks") for _round in range(20)]
     bad = [r.status_code for r in lists
            if r.status_code != 200 or state["webhook_id"] not in [w["webhook_id"] for w in r.json()["webhooks"]]]
     if bad:

@@ -33,7 +33,7 @@ def page_text(driver):
 
 def until(condition, seconds=60):
     """Whether condition() came true within seconds (a page changing under it counts as not yet)."""
-    for _ in range(seconds * 2):
+    for _round in range(seconds * 2):
         try:
             if condition():
                 return True

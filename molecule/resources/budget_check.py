@@ -41,6 +41,7 @@ def main(provider_base, urls):
     first.call("POST", "/api/3.0/mlflow/gateway/budgets/create", {
         "budget_unit": "USD", "budget_amount": 0.00001, "duration": {"unit": "DAYS", "value": 1},
         "target_scope": "ENDPOINT", "target_value": endpoint["endpoint_id"], "budget_action": "REJECT"})
+
     def spend(server):
         return requests.post(f"{server.base}/gateway/{endpoint['name']}/mlflow/invocations",
                              json={"messages": [{"role": "user", "content": "spend"}]},
@@ -54,7 +55,7 @@ def main(provider_base, urls):
         if response.status_code == 429:
             others = {other.base: spend(other).status_code for other in servers if other is not server}
             print(json.dumps({"allowed": len(statuses) - 1, "refused_by": server.base, "others": others,
-                              "statuses": [s for _, s in statuses]}))
+                              "statuses": [s for _base, s in statuses]}))
             return
         if response.status_code != 200:
             fail(f"call {attempt} through {server.base}: {response.status_code} {response.text[:300]}")

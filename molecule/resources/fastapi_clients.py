@@ -75,7 +75,7 @@ def otlp(server, tag):
     from mlflow import MlflowClient
 
     client = MlflowClient(server.base)
-    for _ in range(30):
+    for _round in range(30):
         traces = client.search_traces(locations=[experiment_id])
         spans = [s for t in traces for s in t.data.spans if s.name == span_name]
         if spans:

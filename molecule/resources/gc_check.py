@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Check `mlflow gc` on a deployed server with the real MLflow client.
 
     gc_check.py log   STATE.json   two runs with a 16 MiB artifact each; deletes the first
@@ -24,7 +23,7 @@ EXPERIMENT = "gc-check"
 def log(state_path):
     mlflow.set_experiment(EXPERIMENT)
     state = {"runs": []}
-    for _ in range(2):
+    for _round in range(2):
         with mlflow.start_run() as run, tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "blob.bin")
             data = os.urandom(16 << 20)

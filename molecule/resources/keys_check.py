@@ -69,7 +69,7 @@ def check(server, state_file, times):
     if state["endpoint"]:
         # After a restart gunicorn answers before the FastAPI routes' uvicorn it
         # starts: nginx says 502 until then.
-        for _ in range(30):
+        for _round in range(30):
             response = requests.post(f"{server.base}/gateway/{state['endpoint']}/mlflow/invocations",
                                      json={"messages": [{"role": "user", "content": "keys"}]},
                                      headers=server.headers, verify=server.verify, timeout=60)

@@ -125,7 +125,7 @@ def start_bare_server(workdir, port, login):
         cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=open(f"{workdir}/server.log", "w"),
         start_new_session=True)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
+    for _round in range(120):
         if proc.poll() is not None:
             raise SystemExit(f"the bare mlflow server exited: {open(f'{workdir}/server.log').read()[-2000:]}")
         try:

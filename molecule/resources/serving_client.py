@@ -89,7 +89,7 @@ def main():
                 else:
                     answers[result] += 1
 
-    threads = [threading.Thread(target=worker) for _ in range(args.threads)]
+    threads = [threading.Thread(target=worker) for _round in range(args.threads)]
     for thread in threads:
         thread.start()
     for thread in threads:

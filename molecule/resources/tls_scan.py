@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Scan a TLS endpoint with sslyze and fail on anything weak.
 
 Usage: tls_scan.py HOST:PORT [HOST:PORT ...]   (run with the sslyze virtualenv)

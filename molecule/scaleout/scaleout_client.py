@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Clients of the scale-out scenario, run on this machine (published ports).
 
 Environment: MLFLOW_TRACKING_URI and MLFLOW_TRACKING_SERVER_CERT_PATH (the
@@ -60,8 +59,6 @@ def objects(bucket, prefix):
     for page in _s3().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         keys += [o["Key"] for o in page.get("Contents", [])]
     return {"count": len(keys), "objects": sorted(keys)}
-
-
 
 
 def _artifact_run(experiment, state_path):

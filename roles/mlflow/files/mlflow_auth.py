@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """The administrator of MLflow's basic-auth app, kept as declared in its store.
 
 Run with the MLflow virtualenv's Python as the service user (--check: change

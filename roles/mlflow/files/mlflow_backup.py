@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 # Managed by presets.mlflow: back up and restore an MLflow server's data.
 #
 #   mlflow_backup.py backup  --config /etc/mlflow/backup.json

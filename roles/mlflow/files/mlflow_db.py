@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Managed by presets.mlflow: report and migrate the MLflow backend store schema.
 #
 # Run with the Python of an MLflow virtualenv, as the service user:
@@ -28,7 +27,7 @@ def read_env(path):
             line = line.strip()
             if not line or line.startswith("#") or "=" not in line:
                 continue
-            key, _, value = line.partition("=")
+            key, _sep, value = line.partition("=")
             parts = shlex.split(value)
             env[key.strip()] = parts[0] if parts else ""
     return env

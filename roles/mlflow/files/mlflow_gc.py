@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 # Managed by presets.mlflow: `mlflow gc` on the server's own store.
 #
 # Run with the Python of the MLflow virtualenv, as the service user, with the

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """MLflow's own encryption keys on this fleet (installed by presets.mlflow).
 
 MLflow 3.17 encrypts the AI gateway's provider keys under a key derived from

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Read or download one registered model version, for presets.mlflow.mlflow_model.
 
 Run by the role with its download tool's Python (mlflow-skinny), as the serving

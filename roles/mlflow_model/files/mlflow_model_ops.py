@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Host-side steps of presets.mlflow.mlflow_model that wait on something.
 
     ops.py health PORT UNIT TIMEOUT [EXAMPLE]
@@ -42,7 +41,7 @@ def health(port, unit, timeout, example=None):
         if int(state.get("NRestarts", "0") or 0) > 0 or state.get("ActiveState") == "failed":
             return f"{unit} exited while starting"
         try:
-            status, _ = call(base + "/ping", timeout=5)
+            status, _rest = call(base + "/ping", timeout=5)
             if status == 200:
                 break
         except (OSError, urllib.error.URLError):
@@ -65,7 +64,7 @@ def health(port, unit, timeout, example=None):
 
 
 def nginx_workers():
-    found = subprocess.run(["pgrep", "-f", "^nginx: worker process"], capture_output=True, text=True)
+    found = subprocess.run(["pgrep", "-f", "^nginx: worker process"], capture_output=True, text=True, check=False)
     return set(found.stdout.split())
 
 
