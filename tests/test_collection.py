@@ -33,6 +33,8 @@ def test_tarball_leaves_dev_files_out(tarball):
     assert "roles/mlflow/tasks/main.yml" in names
     assert "playbooks/mlflow.yml" in names
     assert "meta/runtime.yml" in names
+    assert "playbooks/starter.yml" in names and "templates/starter/site.yml.j2" in names
+    assert "CHANGELOG.rst" in names
     for unwanted in ("molecule", "tests", "scripts", ".venv", ".cache", ".ci", ".config",
                      "requirements-dev.txt", "requirements-mirror.txt"):
         assert not [n for n in names if n == unwanted or n.startswith(unwanted + "/")], unwanted
