@@ -17,6 +17,15 @@
 # the size and modification time of the previous backup's copy is hard-linked to
 # it, so keeping N backups costs the new files only. The newest `keep` are kept.
 #
+# With a bucket in the configuration (`s3`: uri s3://BUCKET/PREFIX, endpoint_url,
+# region, keys), each complete backup is then copied to PREFIX/NAME/ there,
+# manifest.json last (a backup without it is incomplete: the next run deletes
+# it); an artifact file hard-linked to the previous backup is copied inside the
+# bucket instead of uploaded again; the newest `keep` complete ones are kept
+# there too. A failed upload fails the run; the local backup stays. `list` and
+# `restore` see the bucket's backups as well: one the host lacks (a fresh host)
+# is downloaded into DEST first. Only this needs boto3 (MLflow's virtualenv).
+#
 # `restore` puts a backup's stores, files and artifacts in place of the host's
 # (the service must be stopped, on every node sharing the store); what it
 # replaces moves aside into the configuration's `aside` directory (a PostgreSQL
@@ -271,11 +280,111 @@ def backups(dest):
                   if STAMP.match(name) and os.path.isfile(os.path.join(dest, name, MANIFEST)))
 
 
-def backup(config):
+class Bucket:
+    """The configuration's S3-compatible bucket: backups under PREFIX/NAME/."""
+
+    def __init__(self, target):
+        import boto3  # pylint: disable=import-outside-toplevel  # MLflow's virtualenv has it; only this needs it
+        from botocore.config import Config  # pylint: disable=import-outside-toplevel
+
+        parts = urllib.parse.urlsplit(target["uri"])
+        self.uri = target["uri"]
+        self.bucket = parts.netloc
+        self.prefix = parts.path.strip("/")
+        self.client = boto3.client(
+            "s3", endpoint_url=target.get("endpoint_url") or None, region_name=target.get("region") or None,
+            aws_access_key_id=target.get("access_key_id") or None,
+            aws_secret_access_key=target.get("secret_access_key") or None,
+            config=Config(retries={"max_attempts": 5, "mode": "standard"}))
+
+    def key(self, *parts):
+        return "/".join(([self.prefix] if self.prefix else []) + list(parts))
+
+    def _names(self):
+        """Every backup name under the prefix -> whether its manifest is there."""
+        names = {}
+        start = self.key("")
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start):
+            for item in page.get("Contents", []):
+                name, _slash, rest = item["Key"][len(start):].partition("/")
+                if STAMP.match(name):
+                    names[name] = names.get(name, False) or rest == MANIFEST
+        return names
+
+    def backups(self):
+        """The complete backups in the bucket, oldest first."""
+        return sorted(name for name, complete in self._names().items() if complete)
+
+    def remove(self, name):
+        keys = []
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.key(name, ""))
+        for page in pages:
+            keys.extend({"Key": item["Key"]} for item in page.get("Contents", []))
+        for first in range(0, len(keys), 1000):
+            self.client.delete_objects(Bucket=self.bucket,
+                                       Delete={"Objects": keys[first:first + 1000], "Quiet": True})
+
+    def upload(self, dest, name, previous):
+        """DEST/NAME into the bucket, manifest last; files linked to the previous backup copied there."""
+        for old in [name for name, complete in self._names().items() if not complete]:
+            self.remove(old)  # what an interrupted upload left
+        local = os.path.join(dest, name)
+        remote_previous = previous if previous and previous in self.backups() else None
+        uploaded = copied = 0
+        for root, dirs, names in os.walk(local):
+            dirs.sort()
+            for file in sorted(names):
+                path = os.path.join(root, file)
+                rel = os.path.relpath(path, local)
+                if rel == MANIFEST:
+                    continue
+                old = os.path.join(dest, remote_previous, rel) if remote_previous else None
+                if old and os.path.isfile(old) and os.path.samefile(old, path):
+                    self.client.copy({"Bucket": self.bucket, "Key": self.key(remote_previous, *rel.split(os.sep))},
+                                     self.bucket, self.key(name, *rel.split(os.sep)))
+                    copied += 1
+                else:
+                    self.client.upload_file(path, self.bucket, self.key(name, *rel.split(os.sep)))
+                    uploaded += 1
+        self.client.upload_file(os.path.join(local, MANIFEST), self.bucket, self.key(name, MANIFEST))
+        return {"uri": self.uri, "uploaded": uploaded + 1, "copied": copied}
+
+    def download(self, dest, name):
+        """The bucket's backup NAME into DEST/NAME (complete, or not at all)."""
+        partial = os.path.join(dest, ".partial-" + name)
+        remove_tree(partial)
+        os.mkdir(partial, 0o700)
+        try:
+            start = self.key(name, "")
+            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start):
+                for item in page.get("Contents", []):
+                    rel = item["Key"][len(start):]
+                    target = os.path.normpath(os.path.join(partial, rel))
+                    if not target.startswith(partial + os.sep):
+                        raise SystemExit(f"the bucket's backup {name} holds an unsafe name: {item['Key']}")
+                    os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
+                    self.client.download_file(self.bucket, item["Key"], target)
+            os.rename(partial, os.path.join(dest, name))
+        except BaseException:
+            remove_tree(partial)
+            raise
+
+
+def bucket(config):
+    target = config.get("s3") or {}
+    return Bucket(target) if target.get("uri") else None
+
+
+def make_dest(config):
     dest = config["dest"]
     os.makedirs(dest, mode=0o710, exist_ok=True)
     os.chown(dest, 0, pwd.getpwnam(config["owner"]).pw_gid)
     os.chmod(dest, 0o710)
+    return dest
+
+
+def backup(config):
+    dest = make_dest(config)
     for name in os.listdir(dest):  # what an interrupted run left
         if name.startswith((".partial-", ".store-")):
             remove_tree(os.path.join(dest, name))
@@ -307,11 +416,26 @@ def backup(config):
                 remove_tree(os.path.join(dest, name))
         remove_tree(partial)
         raise
-    removed = []
+    result = {"changed": True, "backup": name, "manifest": manifest}
+    target = bucket(config)
+    if target:
+        try:
+            result["s3"] = target.upload(dest, name, previous[0] if previous else None)
+            result["s3"]["removed"] = []
+            for old in target.backups()[:-max(int(config["keep"]), 1)]:
+                target.remove(old)
+                result["s3"]["removed"].append(old)
+        except Exception as error:  # pylint: disable=broad-exception-caught
+            if not bucket_error(error):
+                raise
+            # The run fails; the local backup stays.
+            raise SystemExit(f"backup {name} is complete in {dest}, but copying it to {target.uri} "
+                             f"failed: {error}") from error
+    result["removed"] = []
     for old in backups(dest)[:-max(int(config["keep"]), 1)]:
         shutil.rmtree(os.path.join(dest, old))
-        removed.append(old)
-    return {"changed": True, "backup": name, "manifest": manifest, "removed": removed}
+        result["removed"].append(old)
+    return result
 
 
 def chown_tree(path, user):
@@ -323,12 +447,18 @@ def chown_tree(path, user):
 
 
 def find_backup(config, wanted):
-    found = backups(config["dest"])
+    local = backups(config["dest"])
+    target = bucket(config)
+    remote = target.backups() if target else []
+    found = sorted(set(local) | set(remote))
+    where = config["dest"] + (f" or {target.uri}" if target else "")
     if not found:
-        raise SystemExit(f"there is no complete backup in {config['dest']}")
+        raise SystemExit(f"there is no complete backup in {where}")
     name = found[-1] if wanted == "latest" else wanted
     if name not in found:
-        raise SystemExit(f"there is no complete backup {name} in {config['dest']}; there are: {', '.join(found)}")
+        raise SystemExit(f"there is no complete backup {name} in {where}; there are: {', '.join(found)}")
+    if name not in local:
+        target.download(make_dest(config), name)
     path = os.path.join(config["dest"], name)
     with open(os.path.join(path, MANIFEST), encoding="utf-8") as handle:
         manifest = json.load(handle)
@@ -423,7 +553,10 @@ def main(argv):
     if args.action == "backup":
         result = backup(config)
     elif args.action == "list":
+        target = bucket(config)
         result = {"changed": False, "backups": backups(config["dest"])}
+        if target:
+            result["s3"] = target.backups()
     else:
         result = restore(config, args.backup, args.check)
     json.dump(result, sys.stdout)
@@ -431,8 +564,17 @@ def main(argv):
     return 0
 
 
+def bucket_error(error):
+    """An error of boto3 (the bucket: unreachable, refused, missing), not of this script."""
+    return type(error).__module__.split(".", 1)[0] in ("botocore", "boto3", "s3transfer")
+
+
 if __name__ == "__main__":
     try:
         sys.exit(main(sys.argv[1:]))
     except OSError as error:
         sys.exit(f"mlflow_backup: {error}")
+    except Exception as error:  # pylint: disable=broad-exception-caught
+        if not bucket_error(error):
+            raise
+        sys.exit(f"mlflow_backup: the backup bucket: {error}")
