@@ -59,7 +59,8 @@ def s3(tmp_path_factory):
     server = subprocess.Popen(
         [str(WEED), "server", f"-dir={home / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
          f"-master.port={ports['master']}", f"-volume.port={ports['volume']}", f"-filer.port={ports['filer']}",
-         "-s3", f"-s3.port={ports['s3']}", f"-s3.config={home / 's3.json'}", "-master.volumeSizeLimitMB=64"],
+         "-s3", f"-s3.port={ports['s3']}", f"-s3.config={home / 's3.json'}", "-master.volumeSizeLimitMB=64",
+         "-volume.max=0"],
         stdout=log, stderr=subprocess.STDOUT)
     endpoint = f"http://127.0.0.1:{ports['s3']}"
     client = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=KEY, aws_secret_access_key=SECRET,
