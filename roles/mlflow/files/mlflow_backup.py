@@ -284,8 +284,14 @@ class Bucket:
     """The configuration's S3-compatible bucket: backups under PREFIX/NAME/."""
 
     def __init__(self, target):
-        import boto3  # pylint: disable=import-outside-toplevel  # MLflow's virtualenv has it; only this needs it
-        from botocore.config import Config  # pylint: disable=import-outside-toplevel
+        try:  # MLflow's virtualenv has it; only a bucket needs it
+            import boto3  # pylint: disable=import-outside-toplevel
+            from botocore.config import Config  # pylint: disable=import-outside-toplevel
+        except ImportError as error:
+            mlflow_python = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                         "current", "bin", "python")  # beside libexec/ in mlflow_install_dir
+            raise SystemExit(f"a backup bucket ({target['uri']}) needs boto3: run this with the Python of "
+                             f"MLflow's virtualenv ({mlflow_python}), not {sys.executable}") from error
 
         parts = urllib.parse.urlsplit(target["uri"])
         self.uri = target["uri"]
