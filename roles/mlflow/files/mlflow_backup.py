@@ -306,15 +306,20 @@ class Bucket:
     def key(self, *parts):
         return "/".join(([self.prefix] if self.prefix else []) + list(parts))
 
+    def _keys(self, start):
+        """Every object key that begins with start."""
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start):
+            for item in page.get("Contents", []):
+                yield item["Key"]
+
     def _names(self):
         """Every backup name under the prefix -> whether its manifest is there."""
         names = {}
         start = self.key("")
-        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start):
-            for item in page.get("Contents", []):
-                name, _slash, rest = item["Key"][len(start):].partition("/")
-                if STAMP.match(name):
-                    names[name] = names.get(name, False) or rest == MANIFEST
+        for key in self._keys(start):
+            name, _slash, rest = key[len(start):].partition("/")
+            if STAMP.match(name):
+                names[name] = names.get(name, False) or rest == MANIFEST
         return names
 
     def backups(self):
@@ -322,10 +327,7 @@ class Bucket:
         return sorted(name for name, complete in self._names().items() if complete)
 
     def remove(self, name):
-        keys = []
-        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.key(name, ""))
-        for page in pages:
-            keys.extend({"Key": item["Key"]} for item in page.get("Contents", []))
+        keys = [{"Key": key} for key in self._keys(self.key(name, ""))]
         for first in range(0, len(keys), 1000):
             self.client.delete_objects(Bucket=self.bucket,
                                        Delete={"Objects": keys[first:first + 1000], "Quiet": True})
@@ -362,14 +364,12 @@ class Bucket:
         os.mkdir(partial, 0o700)
         try:
             start = self.key(name, "")
-            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start):
-                for item in page.get("Contents", []):
-                    rel = item["Key"][len(start):]
-                    target = os.path.normpath(os.path.join(partial, rel))
-                    if not target.startswith(partial + os.sep):
-                        raise SystemExit(f"the bucket's backup {name} holds an unsafe name: {item['Key']}")
-                    os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
-                    self.client.download_file(self.bucket, item["Key"], target)
+            for key in self._keys(start):
+                target = os.path.normpath(os.path.join(partial, key[len(start):]))
+                if not target.startswith(partial + os.sep):
+                    raise SystemExit(f"the bucket's backup {name} holds an unsafe name: {key}")
+                os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
+                self.client.download_file(self.bucket, key, target)
             os.rename(partial, os.path.join(dest, name))
         except BaseException:
             remove_tree(partial)
