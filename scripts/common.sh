@@ -77,6 +77,6 @@ start_test_host() {
 # Usage: docker_inventory FILE HOST [GROUP]
 docker_inventory() {
   mkdir -p "$(dirname "$1")"
-  printf '[%s]\n%s ansible_connection=community.docker.docker ansible_python_interpreter=/usr/bin/python3\n' \
+  printf '[%s]\n%s ansible_connection=community.docker.docker ansible_pipelining=true ansible_python_interpreter=/usr/bin/python3\n' \
     "${3:-mlflow}" "$2" >"$1"
 }
