@@ -5,8 +5,8 @@ only drives them so the suite has one runner and one summary.
 
 The scenarios run in two lanes side by side (PRESETS_MLFLOW_LANES, default 2):
 most of a scenario's time is spent waiting on its hosts, so two at once finish
-the suite in little more than half the time on a 2-core machine. Each lane takes
-the longest scenario left; each scenario's output goes to
+the suite in little more than half the time on a 2-core machine. A lane that is
+free takes the longest scenario left; each scenario's output goes to
 .cache/logs/molecule-SCENARIO.log, and the console shows every step as it
 starts, each scenario's time, and the whole output of a scenario that failed.
 With one lane, or one scenario selected (`-k`), the output streams as it comes.
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LOGS = ROOT / ".cache" / "logs"
 SCENARIOS = sorted(p.parent.name for p in (ROOT / "molecule").glob("*/molecule.yml"))
 # Minutes each takes in a two-lane run on the 2-core CI machine: the lanes take the longest first.
-MINUTES = {"scaleout": 38, "lifecycle": 34, "service": 28, "faults": 10, "default": 10, "sso": 9, "preflight": 3}
+MINUTES = {"scaleout": 52, "lifecycle": 42, "service": 25, "faults": 15, "default": 14, "sso": 5, "preflight": 3}
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 BOX = re.compile(r"^\s*\u2502 ?")  # molecule frames each playbook's output
 FAILURE = re.compile(r"^(fatal|failed): |^ERROR!|^CRITICAL ")
@@ -72,17 +72,21 @@ class Lanes:
         self.done = {s: threading.Event() for s in scenarios}
         self.result = {}
         LOGS.mkdir(parents=True, exist_ok=True)
-        load = [[0, []] for _round in range(lanes)]
+        # Longest first, each lane taking the next when it is free: a lane
+        # whose scenario ends early is not left idle behind a fixed plan.
+        self.queue = queue.Queue()
         for scenario in sorted(scenarios, key=lambda s: -MINUTES.get(s, 10)):
-            lane = min(load, key=lambda item: item[0])
-            lane[0] += MINUTES.get(scenario, 10)
-            lane[1].append(scenario)
-        for number, (_minutes, queued) in enumerate(load, 1):
-            self.progress.put(f"==> lane {number}: {', '.join(queued)}")
-            threading.Thread(target=self.run, args=(queued,), daemon=True).start()
+            self.queue.put(scenario)
+        for number in range(1, lanes + 1):
+            threading.Thread(target=self.run, args=(number,), daemon=True).start()
 
-    def run(self, queued):
-        for scenario in queued:
+    def run(self, number):
+        while True:
+            try:
+                scenario = self.queue.get_nowait()
+            except queue.Empty:
+                return
+            self.progress.put(f"==> lane {number}: {scenario}")
             log = LOGS / f"molecule-{scenario}.log"
             with log.open("w") as out:
                 def on_line(line, out=out, scenario=scenario):
