@@ -80,8 +80,7 @@ def _wheel(directory):
     files = {
         "presets_probe/__init__.py": b"ANSWER = 42\n",
         "presets_probe-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: presets-probe\nVersion: 1.0\n",
-        "presets_probe-1.0.dist-info/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
-                                            b"Tag: py3-none-any\n",
+        "presets_probe-1.0.dist-info/WHEEL": b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
     record = io.StringIO()
     for path, data in files.items():
