@@ -168,6 +168,8 @@ def _install(tmp_path, uv_dir, index_url, installer, **extra_env):
                            capture_output=True, text=True, check=True)
     assert probe.stdout.strip() == "42"
     assert (venv / "bin" / "pip").exists()  # a virtualenv users can still run pip in
+    writable = [str(p) for p in venv.rglob("*") if not p.is_symlink() and p.stat().st_mode & 0o002]
+    assert not writable, f"world-writable in the virtualenv: {writable}"
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 

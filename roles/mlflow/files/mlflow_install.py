@@ -144,6 +144,10 @@ def main():
         if env is not None:
             uv = ensure_uv(args.uv_dir, args.uv_version)
             run([uv, "pip", "install", "-q", "--python", python] + args.packages, env=dict(os.environ, **env))
+            # uv's lock for concurrent uv runs, left behind world-writable
+            lock = os.path.join(args.venv, ".lock")
+            if os.path.isfile(lock) and not os.path.islink(lock):
+                os.unlink(lock)
             print(json.dumps({"installer": "uv"}))
             return
     run([pip, "install", "-q", "--disable-pip-version-check", "--no-compile"] + args.packages)
