@@ -18,7 +18,7 @@ def run(tmp_path, files, check=False, diff=False):
     args = tmp_path / "args.json"
     args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {
         "files": files, "_ansible_check_mode": check, "_ansible_diff": diff}}))
-    done = subprocess.run([sys.executable, str(MODULE), str(args)], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, str(MODULE), str(args)], capture_output=True, text=True, check=False)
     return json.loads(done.stdout)
 
 

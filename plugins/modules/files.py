@@ -14,9 +14,9 @@ version_added: 0.3.0
 description:
   - Ensures each of several files has the given content, owner, group and mode, each directory exists with
     its owner, group and mode, and each path given as absent is gone, all in one call of the module.
-  - A role that renders ten small files with M(ansible.builtin.template) pays ten round trips to the host on
+  - A role that renders ten small files with C(ansible.builtin.template) pays ten round trips to the host on
     every run even when nothing changes; over SSH each costs about half a second. Give this module the
-    rendered contents instead (the P(ansible.builtin.template#lookup) and P(ansible.builtin.file#lookup)
+    rendered contents instead (the C(ansible.builtin.template) and C(ansible.builtin.file)
     lookups render and read them on the controller) and a re-run with nothing to do costs one round trip.
   - A file's content is only written when it differs, to a temporary file beside it that is checked first
     (O(files[].validate)) and then moved into place atomically, so a reader never sees half a file.
