@@ -97,3 +97,20 @@ def test_a_file_in_a_missing_directory_fails_with_its_path(tmp_path):
     result = run(tmp_path, [{"path": str(tmp_path / "no" / "f"), "content": "x", "mode": "0644"}])
     assert result.get("failed") and result["msg"] == "%s: its directory %s does not exist" % (
         tmp_path / "no" / "f", tmp_path / "no")
+
+
+def test_a_link_is_made_moved_and_left_alone_when_it_points_right(tmp_path):
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "tool").write_text("old file in the way")
+    link = {"path": str(tmp_path / "bin" / "tool"), "state": "link", "src": "../venvs/1/bin/tool"}
+    first = run(tmp_path, [link], diff=True)
+    assert first["changed"] and os.readlink(tmp_path / "bin" / "tool") == "../venvs/1/bin/tool"
+    assert first["diff"] == [{"before": {"path": link["path"], "src": "file"},
+                              "after": {"path": link["path"], "src": "../venvs/1/bin/tool"}}]
+    assert not run(tmp_path, [link])["changed"]
+    moved = dict(link, src="../venvs/2/bin/tool")
+    assert run(tmp_path, [moved], check=True)["changed"]
+    assert os.readlink(tmp_path / "bin" / "tool") == "../venvs/1/bin/tool"
+    assert run(tmp_path, [moved])["changed_paths"] == [link["path"]]
+    assert os.readlink(tmp_path / "bin" / "tool") == "../venvs/2/bin/tool"
+    assert sorted(p.name for p in (tmp_path / "bin").iterdir()) == ["tool"]

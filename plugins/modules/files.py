@@ -13,7 +13,8 @@ short_description: Keep a set of files and directories as declared, in one round
 version_added: 0.3.0
 description:
   - Ensures each of several files has the given content, owner, group and mode, each directory exists with
-    its owner, group and mode, and each path given as absent is gone, all in one call of the module.
+    its owner, group and mode, each link points where it should, and each path given as absent is gone, all
+    in one call of the module. A link's owner, group and mode are those it gets (they are not managed).
   - A role that renders ten small files with C(ansible.builtin.template) pays ten round trips to the host on
     every run even when nothing changes; over SSH each costs about half a second. Give this module the
     rendered contents instead (the C(ansible.builtin.template) and C(ansible.builtin.file)
@@ -38,13 +39,17 @@ options:
       state:
         description:
           - V(file) makes the file hold O(files[].content); V(directory) makes a directory (and its missing
-            parents); V(absent) removes a file, or a directory with what it holds.
+            parents); V(link) makes a symbolic link to O(files[].src), replacing a file or link in its place;
+            V(absent) removes a file or link, or a directory with what it holds.
         type: str
-        choices: [file, directory, absent]
+        choices: [file, directory, link, absent]
         default: file
       content:
         description: The file's content, as text (written as UTF-8). Required when O(files[].state=file).
         type: str
+      src:
+        description: What a link points to, as it is written in the link. Required when O(files[].state=link).
+        type: path
       owner:
         description: The owner's name. When not given, a new file or directory gets the module's user.
         type: str
@@ -84,6 +89,9 @@ EXAMPLES = r"""
         owner: root
         group: root
         mode: "0755"
+      - path: /usr/local/bin/example
+        state: link
+        src: /opt/example/bin/example
       - path: /etc/nginx/sites-enabled/default
         state: absent
   no_log: true
@@ -201,6 +209,32 @@ class FileSet(object):
                 self.fail(entry, "cannot be removed: %s" % to_native(e))
         return True, False
 
+    def link(self, entry):
+        path, src = entry["path"], entry.get("src")
+        if not src:
+            self.fail(entry, "src is required for a link")
+        if os.path.islink(path) and os.readlink(path) == src:
+            return False, False
+        if os.path.isdir(path) and not os.path.islink(path):
+            self.fail(entry, "is a directory; a link cannot replace it")
+        before = os.readlink(path) if os.path.islink(path) else ("file" if os.path.lexists(path) else "absent")
+        self.diffs.append({"before": {"path": path, "src": before}, "after": {"path": path, "src": src}})
+        if self.check:
+            return True, False
+        parent = os.path.dirname(path)
+        if not os.path.isdir(parent):
+            self.fail(entry, "its directory %s does not exist" % parent)
+        # Made beside it and renamed over it: never a moment without it.
+        tmp = os.path.join(parent, ".%s.%d.tmp" % (os.path.basename(path), os.getpid()))
+        try:
+            os.symlink(src, tmp)
+            os.rename(tmp, path)
+        except OSError as e:
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
+            self.fail(entry, "cannot be linked to %s: %s" % (src, to_native(e)))
+        return True, False
+
     def file(self, entry):
         path = entry["path"]
         if entry.get("content") is None:
@@ -263,8 +297,9 @@ def main():
         argument_spec=dict(
             files=dict(type="list", elements="dict", required=True, options=dict(
                 path=dict(type="path", required=True),
-                state=dict(type="str", choices=["file", "directory", "absent"], default="file"),
+                state=dict(type="str", choices=["file", "directory", "link", "absent"], default="file"),
                 content=dict(type="str"),
+                src=dict(type="path"),
                 owner=dict(type="str"),
                 group=dict(type="str"),
                 mode=dict(type="raw"),
