@@ -155,12 +155,20 @@ class FileSet(object):
         self.module = module
         self.check = module.check_mode
         self.diffs = []
+        self.results = []
 
     def file_args(self, entry, path=None):
         """The arguments AnsibleModule's attribute helpers expect, for one entry (or its temporary file)."""
         return self.module.load_file_common_arguments(
             {"path": path or entry["path"], "owner": entry.get("owner"), "group": entry.get("group"),
              "mode": entry.get("mode")})
+
+    def parent(self, entry):
+        """The directory a new file or link goes into, which must exist."""
+        parent = os.path.dirname(entry["path"])
+        if not os.path.isdir(parent):
+            self.fail(entry, "its directory %s does not exist" % parent)
+        return parent
 
     def fail(self, entry, msg):
         self.module.fail_json(msg="%s: %s" % (entry["path"], msg), changed_paths=self.changed_paths)
@@ -221,9 +229,7 @@ class FileSet(object):
         self.diffs.append({"before": {"path": path, "src": before}, "after": {"path": path, "src": src}})
         if self.check:
             return True, False
-        parent = os.path.dirname(path)
-        if not os.path.isdir(parent):
-            self.fail(entry, "its directory %s does not exist" % parent)
+        parent = self.parent(entry)
         # Made beside it and renamed over it: never a moment without it.
         tmp = os.path.join(parent, ".%s.%d.tmp" % (os.path.basename(path), os.getpid()))
         try:
@@ -250,18 +256,13 @@ class FileSet(object):
             self.diffs.append({"before": before, "after": after, "before_header": path, "after_header": path})
         if self.check:
             return self.attributes(entry, True), True
-        parent = os.path.dirname(path)
-        if not os.path.isdir(parent):
-            self.fail(entry, "its directory %s does not exist" % parent)
-        fd, tmp = tempfile.mkstemp(dir=parent, prefix=".%s." % os.path.basename(path))
+        fd, tmp = tempfile.mkstemp(dir=self.parent(entry), prefix=".%s." % os.path.basename(path))
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(wanted)
             # The temporary file gets the final attributes before it is seen.
             self.module.set_fs_attributes_if_different(self.file_args(entry, tmp), False)
             if entry.get("validate"):
-                if "%s" not in entry["validate"]:
-                    self.fail(entry, "validate must contain %%s: %s" % entry["validate"])
                 rc, out, err = self.module.run_command(entry["validate"] % tmp)
                 if rc != 0:
                     self.fail(entry, "the new content failed validation (rc=%d): %s" % (rc, (err or out).strip()))
@@ -275,13 +276,16 @@ class FileSet(object):
 
     @property
     def changed_paths(self):
-        return [r["path"] for r in getattr(self, "results", []) if r["changed"]]
+        return [r["path"] for r in self.results if r["changed"]]
 
     def run(self, entries):
-        self.results = []
+        # Bad input fails before anything changes.
         for entry in entries:
             if not os.path.isabs(entry["path"]):
                 self.fail(entry, "the path must be absolute")
+            if entry.get("validate") and "%s" not in entry["validate"]:
+                self.fail(entry, "validate must contain %%s: %s" % entry["validate"])
+        for entry in entries:
             changed, content_changed = getattr(self, entry["state"])(entry)
             self.results.append({"path": entry["path"], "state": entry["state"], "changed": changed,
                                  "content_changed": content_changed})
