@@ -4,8 +4,11 @@ Needs the scale-out scenario's hosts (scripts/bench-balancer makes them).
 Load: 16 connections, each looping over runs/log-batch (10 metrics) and
 runs/search through the balancer's published port; rounds alternate between
 both nodes in the balancer and node2 marked down there (the mechanism a
-rolling upgrade uses), so the machine's other load hits both alike.
-Prints one line per round and a summary; no pass/fail.
+rolling upgrade uses), so the machine's other load hits both alike. The
+fleet's login is on: MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD in
+the environment log in (scripts/bench-balancer reads the generated admin
+password from a node). Prints one line per round and the median of the
+rounds (at least 3); an error answer fails the benchmark.
 """
 import argparse
 import json
@@ -28,8 +31,14 @@ def set_node2(down):
     time.sleep(2)  # old workers finish
 
 
-def worker(cert, exp_id, deadline, latencies, errors):
+def session_():
     session = requests.Session()
+    session.auth = (os.environ["MLFLOW_TRACKING_USERNAME"], os.environ["MLFLOW_TRACKING_PASSWORD"])
+    return session
+
+
+def worker(cert, exp_id, deadline, latencies, errors):
+    session = session_()
     run_id = session.post(f"{LB}/api/2.0/mlflow/runs/create", json={"experiment_id": exp_id},
                           verify=cert, timeout=30).json()["run"]["info"]["run_id"]
     step = 0
@@ -75,11 +84,15 @@ def main():
     parser.add_argument("--cert", required=True, help="the balancer's certificate (PEM)")
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--rounds", type=int, default=2, help="rounds per configuration")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per configuration (at least 3)")
     args = parser.parse_args()
+    if args.rounds < 3:
+        parser.error("--rounds: a median needs at least 3 rounds")
     name = f"bench-{int(time.time())}"
-    exp_id = requests.post(f"{LB}/api/2.0/mlflow/experiments/create", json={"name": name},
-                           verify=args.cert, timeout=30).json()["experiment_id"]
+    created = session_().post(f"{LB}/api/2.0/mlflow/experiments/create", json={"name": name},
+                              verify=args.cert, timeout=30)
+    created.raise_for_status()
+    exp_id = created.json()["experiment_id"]
     results = {"2 nodes": [], "1 node": []}
     try:
         for _round in range(args.rounds):
@@ -91,11 +104,13 @@ def main():
                       f"  errors {r['errors']}", flush=True)
     finally:
         set_node2(False)
-    summary = {label: {"rps": round(statistics.mean(r["rps"] for r in rs), 1),
-                       "p99_ms": round(statistics.mean(r["p99_ms"] for r in rs)),
+    summary = {label: {"rps": round(statistics.median(r["rps"] for r in rs), 1),
+                       "p99_ms": round(statistics.median(r["p99_ms"] for r in rs)),
                        "errors": sum(r["errors"] for r in rs)} for label, rs in results.items()}
     print(json.dumps({"connections": args.connections, "seconds": args.seconds, "cpus": os.cpu_count(),
                       **summary}))
+    if any(s["errors"] for s in summary.values()):
+        raise SystemExit("error answers during the benchmark: the figures above do not count")
 
 
 if __name__ == "__main__":

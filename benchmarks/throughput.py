@@ -7,8 +7,10 @@ uvicorn for the FastAPI routes), and beside the first a bare `mlflow server`
 with MLflow's defaults (uvicorn, 4 workers, SQLite without WAL). Load: Debian's
 wrk, N connections alternating runs/log-batch (10 metrics) and runs/search
 (benchmarks/mix.lua). Rounds alternate between the servers so the machine's
-other load hits all alike. Prints a table with the goals beside the figures;
-no pass/fail.
+other load hits all alike; each figure is the median of the rounds (3 by
+default). Prints a table with the goals beside the figures. An error answer
+(a status other than 200, a timeout, a refused connection) fails the
+benchmark: a figure that counts errors as throughput is no figure.
 
 BENCH_USERNAME / BENCH_PASSWORD log in to the stack with the login.
 """
@@ -70,10 +72,12 @@ def main():
     parser.add_argument("--bare", required=True, help="the bare server's URL")
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--rounds", type=int, default=2, help="rounds per server")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per server (at least 3)")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--results", help="append the figures to this results file (results.py)")
     args = parser.parse_args()
+    if args.rounds < 3:
+        parser.error("--rounds: a median needs at least 3 rounds")
 
     servers = {
         "stack": {"label": "deployed stack, login on (the default)", "url": args.stack, "verify": args.cert,
@@ -101,7 +105,7 @@ def main():
     for key, server in servers.items():
         rounds = server["rounds"]
         summary[key] = {
-            "rps": statistics.mean(r["rps"] for r in rounds),
+            "rps": statistics.median(r["rps"] for r in rounds),
             "p50_ms": statistics.median(r["p50_ms"] for r in rounds),
             "p99_ms": max(r["p99_ms"] for r in rounds),
             "errors": sum(r["errors"] for r in rounds),
@@ -110,6 +114,9 @@ def main():
         s = summary[key]
         print(f"| {server['label']} | {', '.join(map(str, s['rounds_rps']))} | {s['rps']:.1f} | "
               f"{s['p50_ms']:.0f} | {s['p99_ms']:.0f} | {s['errors']} |")
+    failed = {key: s["errors"] for key, s in summary.items() if s["errors"]}
+    if failed:
+        raise SystemExit(f"error answers during the benchmark: {failed}; no figure recorded")
     ratio = summary["stack"]["rps"] / summary["bare"]["rps"]
     login_cost = 1 - summary["stack"]["rps"] / summary["stack_open"]["rps"]
     summary["ratio"], summary["login_cost"] = ratio, login_cost

@@ -11,7 +11,11 @@
   metrics_client.py refill RUN    once space returned: log the 64 MiB one again;
                                   print {"small_intact", "big_intact", "listed"}
 
-Each step has a fixed timestamp, so a retried call cannot add a different row.
+`log` runs with MLflow's own retries off (MLFLOW_HTTP_REQUEST_MAX_RETRIES=0,
+set here): a failed call is retried by this client, every attempt with a
+timestamp of its own (the step's plus the attempt's number), and each failure
+is reported with its time. Had a failed attempt reached the store after all,
+its step would be there twice and `check` counts more rows than steps.
 """
 import json
 import os
@@ -20,7 +24,9 @@ import sys
 import tempfile
 import time
 
-from mlflow import MlflowClient
+os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = "0"
+
+from mlflow import MlflowClient  # noqa: E402 - after the retries are off
 
 
 def log(n, ready):
@@ -30,16 +36,27 @@ def log(n, ready):
     run_id = client.create_run(exp_id).info.run_id
     start = time.time()
     slowest = 0.0
+    failures = []
     for step in range(n):
         began = time.time()
-        client.log_metric(run_id, "loss", step * 0.5, step=step, timestamp=1_000_000 + step)
+        for attempt in range(60):
+            try:
+                client.log_metric(run_id, "loss", step * 0.5, step=step, timestamp=1_000_000 + 100 * step + attempt)
+                break
+            except Exception as err:  # noqa: BLE001 - each failure is reported with its time
+                failures.append({"time": time.time(), "step": step, "error": f"{type(err).__name__}: {err}"[:200]})
+                time.sleep(0.5)
+        else:
+            raise SystemExit(f"step {step} failed 60 times: {failures[-1]}")
         slowest = max(slowest, time.time() - began)
         if step == 0:
             open(ready, "w").close()
         time.sleep(0.02)
     end = time.time()
     client.set_terminated(run_id)
-    return {"run_id": run_id, "start": start, "end": end, "slowest_call_s": round(slowest, 2)}
+    return {"run_id": run_id, "start": start, "end": end, "slowest_call_s": round(slowest, 2),
+            "failed_attempts": len(failures), "first_failure": failures[0]["time"] if failures else None,
+            "last_failure": failures[-1]["time"] if failures else None, "failures": failures[:5]}
 
 
 def check(run_id, n):

@@ -17,9 +17,16 @@ basic-auth app (`--app-name basic-auth`, its own admin and auth store in the
 temporary directory): every route the bare server refuses (401 or 403) must
 be refused by the deployed stack too; none may answer there without a login.
 
+A route the deployed stack answers with a gateway error (502, 503, 504), a
+server error the bare one does not give, or no answer in time where the bare
+one answers, is broken there, not present: a dead uvicorn behind nginx must
+fail the check. The route list itself must hold at least FLOOR routes of each
+app, and the FastAPI app must import: a release whose routers cannot be read
+would otherwise shrink the list to what is left and pass.
+
 Usage: route_parity.py [--refusals] DEPLOYED_URL SERVER_NAME [REPORT_JSON]
-Prints a summary and exits 1 when a route is missing (or, with --refusals,
-open on the deployed stack).
+Prints a summary and exits 1 when a route is missing or broken (or, with
+--refusals, open on the deployed stack).
 """
 
 import json
@@ -43,6 +50,12 @@ PARAM = re.compile(r"\{([^}:]+)(?::([a-z]+))?\}")
 # Artifact uploads (PUT) with an empty body create empty files: give every
 # path parameter a value that names this test, and delete them afterwards.
 SAMPLE = "presets-parity"
+# The fewest routes each app may list, per release (the README gives 3.17.2's:
+# 411 Flask, 81 FastAPI, 489 in all); any other release at least the generic
+# floor. A list below it means a router went missing.
+FLOORS = {"3.17.2": {"flask": 411, "fastapi": 81, "all": 489}}
+FLOOR = {"flask": 300, "fastapi": 50, "all": 350}
+GATEWAY_ERRORS = (502, 503, 504)
 
 
 def flask_routes():
@@ -55,10 +68,8 @@ def flask_routes():
 
 
 def fastapi_routes():
-    try:
-        from mlflow.server.fastapi_app import app
-    except ImportError:
-        return
+    # An import error here is a failure of the check, not an empty list.
+    from mlflow.server.fastapi_app import app
 
     def walk(routes):
         for route in routes:
@@ -160,6 +171,13 @@ def main():
     routes = {}
     for app, method, path in [*flask_routes(), *fastapi_routes()]:
         routes.setdefault((method, path), set()).add(app)
+    import mlflow
+
+    for app, floor in FLOORS.get(mlflow.__version__, FLOOR).items():
+        count = sum(app in apps or app == "all" for apps in routes.values())
+        if count < floor:
+            raise SystemExit(f"only {count} {app} routes of MLflow {mlflow.__version__} listed "
+                             f"(at least {floor} expected): a router is missing")
 
     local = threading.local()
 
@@ -201,6 +219,7 @@ def main():
     if refusals:
         return report_refusals(results, report_path)
     missing = [r for r in results if r["bare_has_it"] and not r["deployed_has_it"]]
+    broken = [r for r in results if broken_on_deployed(r)]
     summary = {
         "routes": len(results),
         "flask": sum("flask" in r["apps"] for r in results),
@@ -209,9 +228,19 @@ def main():
         "answered_by_bare": sum(r["bare_has_it"] for r in results),
         "answered_by_deployed": sum(r["deployed_has_it"] for r in results),
         "missing_on_deployed": len(missing),
+        "broken_on_deployed": len(broken),
     }
     finish(summary, results, report_path,
-           [f"MISSING {r['method']} {r['path']}: deployed {r['deployed']}, bare {r['bare']}" for r in missing])
+           [f"MISSING {r['method']} {r['path']}: deployed {r['deployed']}, bare {r['bare']}" for r in missing]
+           + [f"BROKEN {r['method']} {r['path']}: deployed {r['deployed']}, bare {r['bare']}" for r in broken])
+
+
+def broken_on_deployed(result):
+    """A gateway error, a server error the bare server does not give, or no answer where the bare one answers."""
+    deployed, bare = result["deployed"], result["bare"]
+    if deployed == "open":
+        return bare != "open"
+    return deployed in GATEWAY_ERRORS or (deployed >= 500 and deployed != bare)
 
 
 def report_refusals(results, report_path):

@@ -5,8 +5,9 @@ Usage: tls_scan.py HOST:PORT [HOST:PORT ...]   (run with the sslyze virtualenv)
 Fails (exit 1, one line per finding) when the server accepts SSL 2.0/3.0,
 TLS 1.0/1.1, a TLS 1.2 suite without forward secrecy or without AEAD, lacks
 TLS 1.3, is vulnerable to Heartbleed, CCS injection or ROBOT, allows insecure
-or client-initiated renegotiation, or compresses (CRIME). Prints a verdict
-line per endpoint either way.
+or client-initiated renegotiation, compresses (CRIME), or resumes a TLS 1.2
+session from a ticket (session tickets are off: their key would outlive
+forward secrecy). Prints a verdict line per endpoint either way.
 """
 import json
 import subprocess
@@ -15,7 +16,7 @@ import tempfile
 
 OLD_PROTOCOLS = ["ssl_2_0", "ssl_3_0", "tls_1_0", "tls_1_1"]
 COMMANDS = ["sslv2", "sslv3", "tlsv1", "tlsv1_1", "tlsv1_2", "tlsv1_3", "heartbleed",
-            "openssl_ccs", "robot", "reneg", "compression"]
+            "openssl_ccs", "robot", "reneg", "compression", "resum"]
 
 
 def strong_tls12(name):
@@ -66,6 +67,9 @@ def findings(scan):
         found.append("allows client-initiated renegotiation (DoS)")
     if result("tls_compression").get("supports_compression"):
         found.append("supports TLS compression (CRIME)")
+    tickets = result("session_resumption").get("tls_ticket_resumption_result")
+    if tickets != "NOT_SUPPORTED":
+        found.append(f"TLS 1.2 session tickets: {tickets}")
     return found, accepted("tls_1_2"), tls13
 
 
@@ -93,7 +97,7 @@ def main(targets):
         else:
             print(f"{where}: OK: TLS 1.2 ({len(tls12)} suites, all ECDHE+AEAD) and TLS 1.3 "
                   f"({len(tls13)} suites) only; no Heartbleed, CCS injection, ROBOT, "
-                  f"client renegotiation or compression")
+                  f"client renegotiation, compression or session tickets")
     return 1 if bad else 0
 
 

@@ -20,7 +20,9 @@ server to talk to), S3_ENDPOINT / AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
   direct STATE                     log a run whose artifact the client writes
                                    to the bucket itself; print its artifact URI
 
-Each metric step has a fixed timestamp, so the history shows every step once.
+Each attempt at a metric step has a timestamp of its own (the step's, plus
+the attempt's number): a request sent again whose first copy did reach MLflow
+leaves two rows for that step, which check-load reports as doubled.
 """
 import hashlib
 import json
@@ -108,8 +110,10 @@ class Api:
     One exception, which every HTTP client makes: a balancer that reloads
     closes its idle keep-alive connections, and a request sent on one at that
     instant gets no answer at all (RemoteDisconnected). It is sent once more on
-    a new connection and counted in `resent`; check-load then proves the first
-    never reached MLflow (no metric step doubled).
+    a new connection and counted in `resent`. The caller gives each attempt a
+    body of its own (`body(attempt)`): a log-metric sent again carries another
+    timestamp, so had the first copy reached MLflow, check-load would find the
+    step twice.
     """
 
     def __init__(self):
@@ -121,14 +125,19 @@ class Api:
         self.verify = os.environ["MLFLOW_TRACKING_SERVER_CERT_PATH"]
         self.resent = []
 
-    def call(self, method, path, **kwargs):
+    def call(self, method, path, body=None, **kwargs):
+        def send(attempt):
+            if body:
+                kwargs["json"] = body(attempt)
+            return self.session.request(method, self.base + path, timeout=30, verify=self.verify, **kwargs)
+
         try:
-            resp = self.session.request(method, self.base + path, timeout=30, verify=self.verify, **kwargs)
+            resp = send(0)
         except requests.exceptions.ConnectionError as exc:
             if "RemoteDisconnected" not in repr(exc):
                 raise
             self.resent.append(f"{time.strftime('%H:%M:%S')} {method} {path}")
-            resp = self.session.request(method, self.base + path, timeout=30, verify=self.verify, **kwargs)
+            resp = send(1)
         if resp.status_code != 200:
             raise RuntimeError(f"{method} {path}: HTTP {resp.status_code} {resp.text[:200]}")
         return resp.json()
@@ -145,8 +154,8 @@ class Api:
 
     def log_metric(self, run_id, step):
         self.call("POST", "/api/2.0/mlflow/runs/log-metric",
-                  json={"run_id": run_id, "key": METRIC, "value": step * 0.5, "step": step,
-                        "timestamp": 1_000_000 + step})
+                  body=lambda attempt: {"run_id": run_id, "key": METRIC, "value": step * 0.5, "step": step,
+                                        "timestamp": 1_000_000 + 10 * step + attempt})
 
     def get_run(self, run_id):
         self.call("GET", "/api/2.0/mlflow/runs/get", params={"run_id": run_id})
@@ -178,7 +187,8 @@ def load(state_path, ready, stop):
         time.sleep(0.02)
     duration = time.time() - start
     state = {"run_id": run_id, "sent": step, "ok": ok, "gets": gets, "failed": failed,
-             "errors": errors[:20], "resent": api.resent[:20], "logged": logged, "duration_s": round(duration, 1),
+             "errors": errors[:20], "resent_count": len(api.resent), "resent": api.resent[:20],
+             "logged": logged, "duration_s": round(duration, 1),
              "calls_per_s": round((step + gets) / duration, 1), "slowest_call_s": round(slowest, 2)}
     with open(state_path, "w") as f:
         json.dump(state, f)

@@ -33,7 +33,8 @@ def test_unit_runs_as_mlflow_and_is_hardened(host):
 def test_unit_exposure_is_low(host):
     report = host.check_output("systemd-analyze security --no-pager mlflow.service")
     score = re.search(r"exposure level for mlflow\.service: ([0-9.]+)", report)
-    assert score and float(score.group(1)) <= 2.0, report.splitlines()[-1]
+    # The README says 1.2 on Debian 12 and 13.
+    assert score and float(score.group(1)) <= 1.2, report.splitlines()[-1]
 
 
 def test_service_user_has_no_login_shell_and_no_home_state(host):
