@@ -17,9 +17,9 @@ basic-auth app (`--app-name basic-auth`, its own admin and auth store in the
 temporary directory): every route the bare server refuses (401 or 403) must
 be refused by the deployed stack too; none may answer there without a login.
 
-A route the deployed stack answers with a gateway error (502, 503, 504), a
-server error the bare one does not give, or no answer in time where the bare
-one answers, is broken there, not present: a dead uvicorn behind nginx must
+A route the deployed stack answers with a server error (5xx) the bare one
+does not give, or no answer in time where the bare one answers, is broken
+there, not present: a dead uvicorn behind nginx must
 fail the check. The route list itself must hold at least FLOOR routes of each
 app, and the FastAPI app must import: a release whose routers cannot be read
 would otherwise shrink the list to what is left and pass.
@@ -55,7 +55,6 @@ SAMPLE = "presets-parity"
 # floor. A list below it means a router went missing.
 FLOORS = {"3.17.2": {"flask": 411, "fastapi": 81, "all": 489}}
 FLOOR = {"flask": 300, "fastapi": 50, "all": 350}
-GATEWAY_ERRORS = (502, 503, 504)
 
 
 def flask_routes():
@@ -86,7 +85,9 @@ def fastapi_routes():
 
 
 def fill(path):
-    return PARAM.sub(lambda m: f"{SAMPLE}/x" if m.group(2) == "path" else SAMPLE, path)
+    # A path parameter gets a name of its own: "presets-parity" as a file and
+    # "presets-parity/x" under a directory of that name would collide.
+    return PARAM.sub(lambda m: f"{SAMPLE}-path/x" if m.group(2) == "path" else SAMPLE, path)
 
 
 def no_route(response):
@@ -211,7 +212,8 @@ def main():
         with ThreadPoolExecutor(max_workers=8) as pool:
             results = list(pool.map(check, sorted(routes.items())))
         for session, base in zip(sessions(), (deployed_url, bare_url)):
-            session.delete(f"{base}/api/2.0/mlflow-artifacts/artifacts/{SAMPLE}/x", timeout=60)
+            for sample in (SAMPLE, f"{SAMPLE}-path/x"):
+                session.delete(f"{base}/api/2.0/mlflow-artifacts/artifacts/{sample}", timeout=60)
     finally:
         stop(proc)
         shutil.rmtree(workdir, ignore_errors=True)
@@ -240,7 +242,10 @@ def broken_on_deployed(result):
     deployed, bare = result["deployed"], result["bare"]
     if deployed == "open":
         return bare != "open"
-    return deployed in GATEWAY_ERRORS or (deployed >= 500 and deployed != bare)
+    # MLflow itself answers some routes with a 5xx (501 for presigned URLs on a
+    # local store, 503 for workspaces when they are off): the same from both is
+    # MLflow's answer; nginx's 502/504 for a dead backend never comes from it.
+    return deployed >= 500 and deployed != bare
 
 
 def report_refusals(results, report_path):

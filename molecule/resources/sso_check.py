@@ -104,6 +104,17 @@ def main():
         fail(f"the run logged with alice's token reads back {read!r}")
     seen["client_run"] = run.info.run_id
 
+    # bob is in the user group only: in, but no administrator.
+    driver = chromium()
+    try:
+        log_in_at_provider(driver, base, issuer, "bob")
+        seen["bob_back_at"] = driver.current_url
+        seen["bob_api_status"] = api_status(driver, "/api/2.0/mlflow/experiments/search?max_results=1")
+        if seen["bob_api_status"] != 200:
+            fail(f"the API answered bob's browser {seen['bob_api_status']}, not 200", driver, "sso-bob.png")
+    finally:
+        driver.quit()
+
     driver = chromium()
     try:
         log_in_at_provider(driver, base, issuer, "mallory")
