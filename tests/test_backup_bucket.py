@@ -180,3 +180,30 @@ def test_an_unreachable_bucket_fails_the_backup_and_keeps_it_here(tmp_path):
     listed = helper(config, "list", ok=False)
     assert listed.returncode == 1
     assert listed.stderr.startswith("mlflow_backup: the backup bucket: Could not connect to the endpoint URL")
+
+
+def test_a_damaged_backup_is_refused_before_anything_moves(tmp_path):
+    """The restore checks every file against the manifest first: a flipped byte in the store or in a kept secret."""
+    store, kept = tmp_path / "mlflow.db", tmp_path / "keys.env"
+    with sqlite3.connect(store) as db:
+        db.execute("CREATE TABLE runs (name TEXT)")
+        db.execute("INSERT INTO runs VALUES ('first')")
+    kept.write_text("MLFLOW_CRYPTO_KEK_PASSPHRASE=kept\n")
+    config = tmp_path / "backup.json"
+    config.write_text(json.dumps({
+        "dest": str(tmp_path / "backups"), "keep": 2, "mlflow_version": "3.17.2", "store": f"sqlite:///{store}",
+        "auth_store": "", "owner": "root", "aside": str(tmp_path / "aside"),
+        "files": [str(kept)]}))
+    name = helper(config, "backup")["backup"]
+    backup = tmp_path / "backups" / name
+    for damaged, expected in ((backup / "mlflow.db", "mlflow.db does not match its manifest"),
+                              (backup / "files" / str(kept).lstrip("/"), f"its copy of {kept} does not match")):
+        good = damaged.read_bytes()
+        damaged.write_bytes(good + b"x")
+        for args in (["restore", "--check"], ["restore"]):
+            refused = helper(config, *args, "--backup", name, ok=False)
+            assert refused.returncode == 1 and f"backup {name} is damaged: " in refused.stderr, refused.stderr
+            assert expected in refused.stderr
+        assert not (tmp_path / "aside").exists()
+        damaged.write_bytes(good)
+    assert helper(config, "restore", "--backup", name)["backup"] == name

@@ -24,7 +24,12 @@ fail the check. The route list itself must hold at least FLOOR routes of each
 app, and the FastAPI app must import: a release whose routers cannot be read
 would otherwise shrink the list to what is left and pass.
 
-Usage: route_parity.py [--refusals] DEPLOYED_URL SERVER_NAME [REPORT_JSON]
+With --closed, no bare server runs and no credentials go anywhere: every
+route of the release but /health must be refused by the deployed stack (401,
+or a redirect to its login page): a login of another kind (single sign-on)
+whose app a bare server cannot run.
+
+Usage: route_parity.py [--refusals|--closed] DEPLOYED_URL SERVER_NAME [REPORT_JSON]
 Prints a summary and exits 1 when a route is missing or broken (or, with
 --refusals, open on the deployed stack).
 """
@@ -165,7 +170,8 @@ def main():
     warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
     args = sys.argv[1:]
     refusals = args[:1] == ["--refusals"]
-    args = args[1:] if refusals else args
+    closed = args[:1] == ["--closed"]
+    args = args[1:] if refusals or closed else args
     deployed_url, server_name = args[0].rstrip("/"), args[1]
     report_path = args[2] if len(args) > 2 else None
 
@@ -192,6 +198,9 @@ def main():
                 local.deployed.auth = (os.environ["MLFLOW_TRACKING_USERNAME"], os.environ["MLFLOW_TRACKING_PASSWORD"])
             local.bare = requests.Session()
         return local.deployed, local.bare
+
+    if closed:
+        return report_closed(routes, deployed_url, server_name, report_path)
 
     workdir = tempfile.mkdtemp(prefix="mlflow-parity-")
     proc, bare_url = start_bare_server(workdir, free_port(), login=refusals)
@@ -260,6 +269,39 @@ def report_refusals(results, report_path):
     }
     finish(summary, results, report_path,
            [f"OPEN {r['method']} {r['path']}: deployed {r['deployed']} without a login, bare {r['bare']}"
+            for r in open_routes])
+
+
+def report_closed(routes, deployed_url, server_name, report_path):
+    """Without credentials: every route but /health refused by the deployed stack."""
+    local = threading.local()
+
+    def check(route):
+        (method, path), apps = route
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+            local.session.verify = False
+            local.session.headers["Host"] = server_name
+        try:
+            with local.session.request(method, deployed_url + fill(path), timeout=(10, 15), allow_redirects=False,
+                                       stream=True) as response:
+                status, location = response.status_code, response.headers.get("location", "")
+        except requests.exceptions.ReadTimeout:
+            status, location = "open", ""
+        # (not 403: MLflow's Host check answers that too, which would hide an open route)
+        refused = status == 401 or (status in (301, 302, 303, 307) and "login" in location)
+        return {"method": method, "path": path, "apps": sorted(apps), "deployed": status, "location": location,
+                "deployed_refused": refused}
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(check, sorted(routes.items())))
+    open_routes = [r for r in results if not r["deployed_refused"] and r["path"] != "/health"]
+    summary = {"routes": len(results), "refused_by_deployed": sum(r["deployed_refused"] for r in results),
+               "fastapi_only_refused_by_deployed": sum(r["deployed_refused"] for r in results
+                                                       if r["apps"] == ["fastapi"]),
+               "open_on_deployed": len(open_routes)}
+    finish(summary, results, report_path,
+           [f"OPEN {r['method']} {r['path']}: deployed {r['deployed']} {r['location']} without a login"
             for r in open_routes])
 
 

@@ -81,3 +81,11 @@ def test_mlflow_listens_on_loopback_only(host):
 def test_gunicorn_serves_the_auth_app(host):
     args = host.check_output("ps -u mlflow -o args")
     assert re.search(r"-m gunicorn .*-w [0-9]+ mlflow\.server\.auth:create_app", args), args
+
+
+def test_the_login_caches_good_credentials(host):
+    # Without MLflow's credential cache every request pays a scrypt check
+    # (about 0.15 s of CPU): the stack answered 4 requests a second, not 130.
+    ini = host.file("/etc/mlflow/basic_auth.ini").content_string
+    ttl = re.search(r"^auth_cache_ttl_seconds = ([0-9]+)$", ini, re.M)
+    assert ttl and int(ttl.group(1)) > 0, "no credential cache in basic_auth.ini"
