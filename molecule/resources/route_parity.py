@@ -25,7 +25,7 @@ app, and the FastAPI app must import: a release whose routers cannot be read
 would otherwise shrink the list to what is left and pass.
 
 With --closed, no bare server runs and no credentials go anywhere: every
-route of the release but /health must be refused by the deployed stack (401,
+route of the release but /health and the UI's static files must be refused by the deployed stack (401,
 or a redirect to its login page): a login of another kind (single sign-on)
 whose app a bare server cannot run.
 
@@ -60,6 +60,9 @@ SAMPLE = "presets-parity"
 # floor. A list below it means a router went missing.
 FLOORS = {"3.17.2": {"flask": 411, "fastapi": 81, "all": 489}}
 FLOOR = {"flask": 300, "fastapi": 50, "all": 350}
+# What a login leaves open (--closed): the health check, and the UI's own
+# files (MLflow's basic-auth leaves /static-files open too).
+PUBLIC = {"/health", "/static-files/{path}"}
 
 
 def flask_routes():
@@ -273,7 +276,7 @@ def report_refusals(results, report_path):
 
 
 def report_closed(routes, deployed_url, server_name, report_path):
-    """Without credentials: every route but /health refused by the deployed stack."""
+    """Without credentials: every route but the PUBLIC ones refused by the deployed stack."""
     local = threading.local()
 
     def check(route):
@@ -295,7 +298,7 @@ def report_closed(routes, deployed_url, server_name, report_path):
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(check, sorted(routes.items())))
-    open_routes = [r for r in results if not r["deployed_refused"] and r["path"] != "/health"]
+    open_routes = [r for r in results if not r["deployed_refused"] and r["path"] not in PUBLIC]
     summary = {"routes": len(results), "refused_by_deployed": sum(r["deployed_refused"] for r in results),
                "fastapi_only_refused_by_deployed": sum(r["deployed_refused"] for r in results
                                                        if r["apps"] == ["fastapi"]),
