@@ -5,8 +5,9 @@ text that must occur exactly once in one file, replaced), runs the check that sh
 test, or the Molecule scenario that proves the promise), and calls the fault caught when that check fails.
 A fault whose text is not found is an error of the list, not a catch. At the end: a table and the totals.
 
-Run by scripts/mutants (not by the test suite: the scenarios take longer than CI allows). Scenarios share
-their hosts' names, so faults run one after another; a scenario's fault never runs beside the suite.
+Run by scripts/mutants (not by the test suite: the scenarios take longer than CI allows). A scenario's hosts
+have fixed names, so two faults of one scenario never run at once, and no fault runs beside the suite; faults
+of different scenarios run side by side in lanes (--lanes, default 2, as the suite's own scenarios do).
 """
 import argparse
 import dataclasses
@@ -14,8 +15,11 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+
+from test_molecule import MINUTES, failures, plain  # the suite's own reading of a scenario's log, its timings
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = Path(os.environ.get("PRESETS_MLFLOW_MUTANTS_DIR", "/var/tmp/presets-mlflow-mutants"))
@@ -117,6 +121,8 @@ def copy_collection(target):
         if source.is_file():
             (target / name.decode()).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name.decode())
+    # Molecule finds the shared base config (.config/molecule) at the repository's root.
+    subprocess.run(["git", "init", "-q", str(target)], check=True)
     namespace = target / ".cache" / "collections" / "ansible_collections" / "presets"
     namespace.mkdir(parents=True)
     (namespace / "mlflow").symlink_to("../../../..")
@@ -156,12 +162,65 @@ def run(fault, logs):
     return status != 0, time.monotonic() - began, log
 
 
+def first_failure(log):
+    """What failed first, to read beside the verdict: a fault caught for another reason is not caught."""
+    lines = [plain(line) for line in log.read_text(errors="replace").splitlines()]
+    found = failures(lines, after=3) or [line for line in lines if line.startswith(("FAILED ", "E  "))]
+    return " ".join(found[0].split())[:300] if found else "(no failure found in the log)"
+
+
+def run_in_lanes(faults, logs, lanes):
+    """Each lane takes the next fault whose check is not running in another lane; {name: (caught, seconds)}."""
+    # The longest checks first, so that no lane is left with a long one at the end.
+    pending = sorted(faults, key=lambda f: -MINUTES.get(f.check.partition(":")[2], 0))
+    running, results = set(), {}
+    lock = threading.Condition()
+
+    def lane():
+        while True:
+            with lock:
+                fault = None
+                while pending and fault is None:
+                    fault = next((f for f in pending if f.check not in running), None)
+                    if fault is None:
+                        lock.wait()
+                if fault is None:
+                    return
+                pending.remove(fault)
+                running.add(fault.check)
+                print(f"==> {fault.name}: {fault.path} ({fault.check})", flush=True)
+            caught, seconds, log = False, 0.0, logs / f"{fault.name}.log"
+            try:
+                caught, seconds, log = run(fault, logs)
+                verdict = f"caught in {seconds:.0f} s, by: {first_failure(log)}" if caught else \
+                    f"MISSED in {seconds:.0f} s"
+            except (Exception, SystemExit) as exc:  # noqa: BLE001 - a fault that cannot run is reported
+                verdict = f"ERROR, not run: {exc}"
+            finally:
+                shutil.rmtree(WORK / fault.name, ignore_errors=True)
+                with lock:
+                    running.discard(fault.check)
+                    lock.notify_all()
+            with lock:
+                results[fault.name] = (caught, seconds)
+                print(f"<== {fault.name}: {verdict} (log: {log})", flush=True)
+
+    threads = [threading.Thread(target=lane) for _ in range(max(1, lanes))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("names", nargs="*", help="faults to run (default: all)")
     parser.add_argument("--list", action="store_true", help="list the faults and their checks, run nothing")
     parser.add_argument("--checks", help="only faults whose check is one of these (comma-separated, e.g. "
                                          "pytest,molecule:preflight)")
+    parser.add_argument("--lanes", type=int, default=int(os.environ.get("PRESETS_MLFLOW_LANES", "2")),
+                        help="faults of different checks run side by side (default 2)")
     args = parser.parse_args()
     faults = [f for f in FAULTS if not args.names or f.name in args.names]
     if args.checks:
@@ -176,13 +235,8 @@ def main():
         return 0
     logs = WORK / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for fault in faults:
-        print(f"==> {fault.name}: {fault.path} ({fault.check})", flush=True)
-        caught, seconds, log = run(fault, logs)
-        rows.append((fault, caught, seconds))
-        print(f"    {'caught' if caught else 'MISSED'} in {seconds:.0f} s (log: {log})", flush=True)
-        shutil.rmtree(WORK / fault.name, ignore_errors=True)
+    results = run_in_lanes(faults, logs, args.lanes)
+    rows = [(fault, *results[fault.name]) for fault in faults]
     print("\n| fault | promise | check | result | s |\n|---|---|---|---|---|")
     for fault, caught, seconds in rows:
         print(f"| {fault.name} | {fault.promise} | {fault.check} | {'caught' if caught else 'MISSED'} | {seconds:.0f} |")
