@@ -162,11 +162,14 @@ def run(fault, logs):
     return status != 0, time.monotonic() - began, log
 
 
-def first_failure(log):
-    """What failed first, to read beside the verdict: a fault caught for another reason is not caught."""
+def what_failed(log):
+    """The failure that stopped the check, to read beside the verdict: a fault caught for another reason is not
+    caught. For a scenario, the last failed task (earlier ones were failures a test provoked and rescued; molecule's
+    own CRITICAL line only repeats the command); for pytest, the first failed assertion."""
     lines = [plain(line) for line in log.read_text(errors="replace").splitlines()]
-    found = failures(lines, after=3) or [line for line in lines if line.startswith(("FAILED ", "E  "))]
-    return " ".join(found[0].split())[:300] if found else "(no failure found in the log)"
+    tasks = [found for found in failures(lines, after=6) if "CRITICAL " not in found]
+    found = tasks[-1:] or [line for line in lines if line.startswith(("FAILED ", "E  "))][:1]
+    return " ".join(found[0].split())[:400] if found else "(no failure found in the log)"
 
 
 def run_in_lanes(faults, logs, lanes):
@@ -192,7 +195,7 @@ def run_in_lanes(faults, logs, lanes):
             caught, seconds, log = False, 0.0, logs / f"{fault.name}.log"
             try:
                 caught, seconds, log = run(fault, logs)
-                verdict = f"caught in {seconds:.0f} s, by: {first_failure(log)}" if caught else \
+                verdict = f"caught in {seconds:.0f} s, by: {what_failed(log)}" if caught else \
                     f"MISSED in {seconds:.0f} s"
             except (Exception, SystemExit) as exc:  # noqa: BLE001 - a fault that cannot run is reported
                 verdict = f"ERROR, not run: {exc}"
