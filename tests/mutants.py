@@ -208,7 +208,7 @@ def run_in_lanes(faults, logs, lanes):
                 results[fault.name] = (caught, seconds)
                 print(f"<== {fault.name}: {verdict} (log: {log})", flush=True)
 
-    threads = [threading.Thread(target=lane) for _ in range(max(1, lanes))]
+    threads = [threading.Thread(target=lane, name=f"lane-{number}") for number in range(1, max(1, lanes) + 1)]
     for thread in threads:
         thread.start()
     for thread in threads:
