@@ -1,5 +1,6 @@
 """The collection builds into a tarball that installs offline (Galaxy is unreachable)
 and whose playbook and role are usable by their fully qualified names."""
+import json
 import os
 import subprocess
 import tarfile
@@ -36,7 +37,7 @@ def test_tarball_leaves_dev_files_out(tarball):
     assert "playbooks/starter.yml" in names and "templates/starter/site.yml.j2" in names
     assert "CHANGELOG.rst" in names
     for unwanted in ("molecule", "tests", "scripts", ".venv", ".cache", ".ci", ".config",
-                     "requirements-dev.txt", "requirements-mirror.txt"):
+                     "requirements-dev.txt", "requirements-mirror.txt", "pytest.ini", ".ansible-lint-ignore"):
         assert not [n for n in names if n == unwanted or n.startswith(unwanted + "/")], unwanted
 
 
@@ -66,3 +67,35 @@ def test_galaxy_dependencies_ship_with_the_ansible_package():
         available.update(colls)
     missing = set(meta.get("dependencies") or {}) - available
     assert not missing, f"not in the ansible package: {missing}"
+
+
+def render_starter(dest, source, **extra):
+    args = {"starter_dest": str(dest), "starter_collection_source": source, **extra}
+    return subprocess.run(["ansible-playbook", str(ROOT / "playbooks/starter.yml"), "-e", json.dumps(args)],
+                          capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL)
+
+
+@pytest.mark.parametrize("kind", ["tarball", "git"])
+def test_the_starters_requirements_install_the_collection(tarball, tmp_path, kind):
+    """The starter's requirements.yml installs this release offline, from a tarball or a git repository."""
+    source = str(tarball) if kind == "tarball" else f"git+file://{ROOT}"
+    proc = render_starter(tmp_path / "infra", source, starter_collection_git_ref="HEAD")
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    infra = tmp_path / "infra"
+    requirements = yaml.safe_load((infra / "requirements.yml").read_text())["collections"]
+    assert requirements[0]["type"] == ("file" if kind == "tarball" else "git")
+    # (--force: the test bed has the collection on its path already; a user's machine has not)
+    run("ansible-galaxy", "collection", "install", "--offline", "--force", "-r", "requirements.yml", "-p", "collections",
+        cwd=infra)
+    manifest = json.loads((infra / "collections/ansible_collections/presets/mlflow/MANIFEST.json").read_text())
+    assert manifest["collection_info"]["version"] == yaml.safe_load((ROOT / "galaxy.yml").read_text())["version"]
+
+
+def test_the_starter_pins_the_release_on_galaxy_and_refuses_an_unknown_source(tmp_path):
+    assert render_starter(tmp_path / "galaxy", "galaxy").returncode == 0
+    version = yaml.safe_load((ROOT / "galaxy.yml").read_text())["version"]
+    pinned = yaml.safe_load((tmp_path / "galaxy/requirements.yml").read_text())["collections"]
+    assert pinned == [{"name": "presets.mlflow", "version": version}]
+    refused = render_starter(tmp_path / "none", str(tmp_path / "presets-mlflow-9.9.9.tar.gz"))
+    assert refused.returncode != 0 and "starter_collection_source must be" in refused.stdout
+    assert not (tmp_path / "none").exists(), "the starter wrote files before it refused its source"

@@ -38,7 +38,7 @@ def copies(root, run=RUN):
     for path in role_sources(root):
         lines = significant_lines(path)
         for start in range(len(lines) - run + 1):
-            key = tuple(text for _, text in lines[start:start + run])
+            key = tuple(text for number, text in lines[start:start + run])
             places[key].append(f"{path.relative_to(root)}:{lines[start][0]}")
     return {key: where for key, where in places.items() if len(where) > 1}
 
@@ -54,7 +54,7 @@ def test_a_copy_is_found(tmp_path, where):
     block = "".join(f"line {n}: value\n" for n in range(RUN))
     first = tmp_path / "roles/a/tasks/main.yml"
     second = tmp_path / ("roles/a/tasks/main.yml" if where == "same file" else "roles/b/templates/x.j2")
-    for path in {first, second}:
+    for path in (first, second):
         path.parent.mkdir(parents=True, exist_ok=True)
     first.write_text("---\n" + block + "other: 1\n" + ("# a comment\n" + block if where == "same file" else ""))
     if where == "two roles":
