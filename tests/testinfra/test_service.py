@@ -48,6 +48,8 @@ def test_service_user_has_no_login_shell_and_no_home_state(host):
 @pytest.mark.parametrize("path, expected", [
     (UNIT, ("root", "root", "0644")),
     (SITE, ("root", "root", "0644")),
+    # the TLS policy every site of the collection includes (roles/_common)
+    ("/etc/nginx/snippets/presets-mlflow-tls.conf", ("root", "root", "0644")),
     ("/etc/mlflow/mlflow.env", ("mlflow", "mlflow", "0600")),
     ("/etc/mlflow/secret.env", ("mlflow", "mlflow", "0600")),
     ("/etc/mlflow/basic_auth.ini", ("mlflow", "mlflow", "0600")),
@@ -62,6 +64,11 @@ def test_file_owner_and_mode(host, path, expected):
 def test_stores_are_private_to_mlflow(host, path):
     user, _group, mode = owner_mode(host, path)
     assert (user, mode) in (("mlflow", "0600"), ("mlflow", "0640"))
+
+
+def test_the_site_uses_the_collections_tls_policy(host):
+    assert "include /etc/nginx/snippets/presets-mlflow-tls.conf;" in host.file(SITE).content_string
+    assert "ssl_session_tickets off;" in host.file("/etc/nginx/snippets/presets-mlflow-tls.conf").content_string
 
 
 def test_nginx_listens_on_80_and_443(host):
