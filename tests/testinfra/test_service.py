@@ -53,6 +53,8 @@ def test_service_user_has_no_login_shell_and_no_home_state(host):
     ("/etc/mlflow/mlflow.env", ("mlflow", "mlflow", "0600")),
     ("/etc/mlflow/secret.env", ("mlflow", "mlflow", "0600")),
     ("/etc/mlflow/basic_auth.ini", ("mlflow", "mlflow", "0600")),
+    # the settings the role applied, for the collection's later playbooks (it holds secrets)
+    ("/etc/mlflow/settings.json", ("root", "root", "0600")),
     ("/etc/mlflow/tls/mlflow.key", ("root", "root", "0600")),
     ("/var/lib/mlflow", ("mlflow", "mlflow", "0750")),
 ])
