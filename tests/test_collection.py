@@ -37,7 +37,8 @@ def test_tarball_leaves_dev_files_out(tarball):
     assert "playbooks/starter.yml" in names and "templates/starter/site.yml.j2" in names
     assert "CHANGELOG.rst" in names
     for unwanted in ("molecule", "tests", "scripts", ".venv", ".cache", ".ci", ".config",
-                     "requirements-dev.txt", "requirements-mirror.txt", "pytest.ini", ".ansible-lint-ignore"):
+                     "requirements-dev.txt", "requirements-mirror.txt", "requirements-next.txt", "pytest.ini",
+                     ".ansible-lint-ignore"):
         assert not [n for n in names if n == unwanted or n.startswith(unwanted + "/")], unwanted
 
 
