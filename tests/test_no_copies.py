@@ -11,6 +11,7 @@ import shutil
 import subprocess
 
 import pytest
+import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 RUN = 6
@@ -70,3 +71,15 @@ def test_the_roles_python_has_no_copies():
         pytest.skip("the duplicates tool is not on this machine")
     out = subprocess.run([tool, "--repo", "roles"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert out.startswith("no duplicates"), out
+
+
+def test_node_and_balancer_name_the_member_files_alike():
+    """A node marks itself in the upstream file the balancer wrote: the same directory and file name
+    (roles/mlflow/tasks/balancers.yml on the node, roles/_common/tasks/members.yml on the balancer)."""
+    node = yaml.safe_load((ROOT / "roles/mlflow/vars/main.yml").read_text(encoding="utf-8"))
+    common = yaml.safe_load((ROOT / "roles/_common/vars/main.yml").read_text(encoding="utf-8"))
+    assert node["__mlflow_balancer_members_dir"] == common["_common_members_dir"]
+    name = "{{ %s }}/{{ %s | regex_replace('[^A-Za-z0-9.-]', '_') }}.conf"
+    assert node["_mlflow_balancer_member_file"].strip() == name % ("__mlflow_balancer_members_dir",
+                                                                      "_mlflow_balancer_address")
+    assert common["_common_member_file"].strip() == name % ("_common_members_dir", "_common_member_address")
