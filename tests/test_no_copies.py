@@ -80,6 +80,6 @@ def test_node_and_balancer_name_the_member_files_alike():
     common = yaml.safe_load((ROOT / "roles/_common/vars/main.yml").read_text(encoding="utf-8"))
     assert node["__mlflow_balancer_members_dir"] == common["_common_members_dir"]
     name = "{{ %s }}/{{ %s | regex_replace('[^A-Za-z0-9.-]', '_') }}.conf"
-    assert node["_mlflow_balancer_member_file"].strip() == name % ("__mlflow_balancer_members_dir",
-                                                                      "_mlflow_balancer_address")
+    node_name = name % ("__mlflow_balancer_members_dir", "_mlflow_balancer_address")
+    assert node["_mlflow_balancer_member_file"].strip() == node_name
     assert common["_common_member_file"].strip() == name % ("_common_members_dir", "_common_member_address")
