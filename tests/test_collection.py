@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import tarfile
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,18 @@ def test_the_starter_pins_the_release_on_galaxy_and_refuses_an_unknown_source(tm
     refused = render_starter(tmp_path / "none", str(tmp_path / "presets-mlflow-9.9.9.tar.gz"))
     assert refused.returncode != 0 and "starter_collection_source must be" in refused.stdout
     assert not (tmp_path / "none").exists(), "the starter wrote files before it refused its source"
+
+
+def test_galaxy_metadata_links_to_no_made_up_address():
+    """repository/documentation/issues/homepage either point somewhere real or are absent: a reserved
+    name (RFC 2606/6761: example.*, *.invalid, *.test, *.example, localhost) sends a user nowhere."""
+    meta = yaml.safe_load((ROOT / "galaxy.yml").read_text())
+    for field in ("repository", "documentation", "issues", "homepage"):
+        url = meta.get(field)
+        if url is None:
+            continue
+        host = (urllib.parse.urlsplit(url).hostname or "").lower()
+        labels = host.split(".")
+        assert url.startswith("https://") and host, f"galaxy.yml {field}: {url!r} is not an https address"
+        assert "example" not in labels[-2:] and labels[-1] not in ("invalid", "test", "localhost", "example"), \
+            f"galaxy.yml {field}: {url!r} is a reserved name, not the collection's home"
