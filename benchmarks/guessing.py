@@ -8,6 +8,12 @@ address, as an attacker would. Any answer to the logged-in client other than 200
 fails the benchmark.
 
   guessing.py --host CONTAINER --url https://127.0.0.1:PORT --cert CERT --label LABEL [--results FILE]
+              [--baseline FILE]
+
+With --baseline, the first configuration measured (the guard off) writes its
+figures there, and each later one also records its logged-in client's calls
+alone against the baseline's: what the guard costs a client that is not
+attacked.
 
 BENCH_USERNAME / BENCH_PASSWORD: the login (environment only).
 """
@@ -18,6 +24,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import requests
 import urllib3
@@ -76,6 +83,7 @@ def main():
     parser.add_argument("--client-url", default="https://127.0.0.1", help="the stack, as the host reaches it")
     parser.add_argument("--guessers", type=int, default=4)
     parser.add_argument("--results")
+    parser.add_argument("--baseline", help="the first configuration's figures (JSON)")
     args = parser.parse_args()
     env = dict(os.environ)
     user = env["BENCH_USERNAME"]
@@ -100,14 +108,24 @@ def main():
     ratio = attacked / alone if alone else 0
     print(f"{args.label}: with {args.guessers} guessers: {attacked} calls ({ratio:.2f}x); "
           f"the guessers' answers: {json.dumps(answers, sort_keys=True)}", flush=True)
+    base = None
+    if args.baseline:
+        path = Path(args.baseline)
+        if path.exists():
+            base = json.loads(path.read_text(encoding="utf-8"))
+        else:
+            path.write_text(json.dumps({"label": args.label, "alone": alone, "attacked": attacked}), encoding="utf-8")
     if args.results:
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         import results  # pylint: disable=import-outside-toplevel
         results.record(args.results, "guessing", f"calls of a logged-in client in {args.seconds:g} s while "
-                       f"{args.guessers} clients guess a password ({args.label})", f"{attacked}",
-                       f"alone: {alone}", ratio, ">= 0.8x")
-        print(f"guessers' answers ({args.label}): {answers}")
-
+                       f"{args.guessers} clients guess a password ({args.label}; the guessers' answers: "
+                       f"{', '.join(f'{count} x {status}' for status, count in sorted(answers.items(), key=str))})",
+                       f"{attacked}", f"alone: {alone}", ratio, ">= 0.8x")
+        if base is not None:
+            results.record(args.results, "guessing", f"calls of a logged-in client in {args.seconds:g} s, nobody "
+                           f"guessing ({args.label})", f"{alone}", f"{base['label']}: {base['alone']}",
+                           alone / base["alone"] if base["alone"] else 0, ">= 0.95x")
 
 if __name__ == "__main__":
     main()
