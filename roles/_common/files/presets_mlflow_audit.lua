@@ -10,6 +10,7 @@
 local M = {}
 
 local json = require("cjson.safe")
+local request = require("presets_mlflow_request")
 
 local changes = {POST = true, PUT = true, PATCH = true, DELETE = true}
 -- The keys of MLflow's requests that name an object.
@@ -44,20 +45,6 @@ local function collect(objects, source)
   end
 end
 
--- The user the request's credentials name (Basic: a password or an API token).
-local function basic_user()
-  local header
-  if ngx.var.uri:sub(1, 9) == "/gateway/" then
-    header = ngx.var.http_x_mlflow_authorization
-  end
-  if header == nil or header == "" then
-    header = ngx.var.http_authorization
-  end
-  local encoded = header and header:match("^%s*[Bb][Aa][Ss][Ii][Cc]%s+(%S+)%s*$")
-  local plain = encoded and ngx.decode_base64(encoded)
-  return plain and plain:match("^([^:]*)"), header ~= nil and header ~= ""
-end
-
 function M.access()
   if not changes[ngx.req.get_method()] then
     return
@@ -78,8 +65,8 @@ end
 
 function M.log()
   local objects = ngx.ctx.presets_mlflow_audit
-  local user, credentials = basic_user()
-  local failed_login = ngx.status == 401 and credentials
+  local credentials, user = request.credentials()
+  local failed_login = ngx.status == 401 and credentials ~= nil
   if objects == nil and not failed_login then
     return
   end

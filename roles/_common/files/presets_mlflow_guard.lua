@@ -20,6 +20,7 @@
 --                              made at each start: no password is kept)
 local M = {}
 
+local request = require("presets_mlflow_request")
 local dict = ngx.shared.presets_mlflow_guard
 local conf = {}
 local secret
@@ -49,25 +50,6 @@ local function client()
   return ngx.var.remote_addr
 end
 
--- The credentials of the request (the header as sent) and the user they name
--- ("" for a scheme other than Basic, counted for the address only).
-local function credentials()
-  local header
-  if ngx.var.uri:sub(1, 9) == "/gateway/" then
-    header = ngx.var.http_x_mlflow_authorization
-  end
-  if header == nil or header == "" then
-    header = ngx.var.http_authorization
-  end
-  if header == nil or header == "" then
-    return nil
-  end
-  local encoded = header:match("^%s*[Bb][Aa][Ss][Ii][Cc]%s+(%S+)%s*$")
-  local plain = encoded and ngx.decode_base64(encoded)
-  local user = plain and plain:match("^([^:]*)") or ""
-  return header, user:sub(1, 256)
-end
-
 local function blocked(address, user)
   for _, key in ipairs({"b|" .. address .. "|" .. user, "b|" .. address}) do
     local ttl = dict:ttl(key)
@@ -95,7 +77,7 @@ local function refuse(address, seconds, why)
 end
 
 function M.access()
-  local header, user = credentials()
+  local header, user = request.credentials()
   if not header then
     return
   end
