@@ -36,12 +36,10 @@ _value:
 
 import ipaddress
 
-from ansible.module_utils.six import string_types
-
 
 def network(value):
     """Whether value is an IPv4/IPv6 address or CIDR network nginx accepts."""
-    if not isinstance(value, string_types) or value != value.strip() or not value or "%" in value:
+    if not isinstance(value, str) or value != value.strip() or not value or "%" in value:
         return False
     address, slash, prefix = value.partition("/")
     if slash and not (prefix.isdigit() and prefix == str(int(prefix))):

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """mlflow-login-guard: the blocks of presets.mlflow's guard against password guessing.
 
     mlflow-login-guard                        list the blocks and the failures counted
@@ -7,6 +6,7 @@
 
 It talks to this host's nginx through the guard's control socket, which only
 root can reach. An IPv6 client is counted by its /64 (as the list shows it).
+(/usr/local/sbin/mlflow-login-guard runs this file with the host's python3.)
 """
 import http.client
 import socket
