@@ -34,22 +34,7 @@ _value:
   type: bool
 """
 
-import ipaddress
-
-
-def network(value):
-    """Whether value is an IPv4/IPv6 address or CIDR network nginx accepts."""
-    if not isinstance(value, str) or value != value.strip() or not value or "%" in value:
-        return False
-    address, slash, prefix = value.partition("/")
-    if slash and not (prefix.isdigit() and prefix == str(int(prefix))):
-        return False
-    try:
-        ipaddress.ip_network(value, strict=False)
-        ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return True
+from ansible_collections.presets.mlflow.plugins.module_utils.values import network
 
 
 class TestModule(object):
