@@ -89,9 +89,9 @@ def test_the_report_names_each_variable_shows_values_and_hides_secrets(values):
     ], lambda spec: calendars.append(spec) or "is not a calendar spec systemd understands (refused)")
     text = "\n".join(problems)
     assert calendars == ["every day at three"]
-    assert [p.split(":")[0] for p in problems] == ["mlflow_https_port", "mlflow_backup_on_calendar",
-                                                    "mlflow_server_aliases", "mlflow_install_dir",
-                                                    "mlflow_auth_admin_password"]
+    named = ["mlflow_https_port", "mlflow_backup_on_calendar", "mlflow_server_aliases", "mlflow_install_dir",
+             "mlflow_auth_admin_password"]
+    assert [p.split(":")[0] for p in problems] == named
     assert "70000" in text and '"every day at three"' in text and '"not ok"' in text
     assert "with newline" not in text and "(a secret, not shown)" in text
     assert "Expected a TCP port" in text

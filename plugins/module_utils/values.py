@@ -147,8 +147,8 @@ def problems_of(checks, calendar_check):
             continue
         items = value if check.get("list") else [value]
         if check.get("list") and not isinstance(value, list):
-            problems.append("%s: %s is not a list. Expected a list of %s." % (name, shown(value, secret),
-                                                                                expected(check)))
+            problems.append("%s: %s is not a list. Expected a list of %s."
+                            % (name, shown(value, secret), expected(check)))
             continue
         for item in items:
             reason = check_one(kind, item, check)

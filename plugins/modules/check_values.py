@@ -117,6 +117,8 @@ attributes:
     support: full
   diff_mode:
     support: none
+author:
+  - presets.mlflow maintainers (@presets)
 notes:
   - C(systemd-analyze) runs on the host for calendar specs; hosts without systemd skip that check.
 """
@@ -164,7 +166,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             checks=dict(type="list", elements="dict", required=True, options=check),
-            secret_checks=dict(type="list", elements="dict", default=[],
+            secret_checks=dict(type="list", elements="dict", default=[], no_log=False,
                                options=dict(check, value=dict(type="raw", no_log=True))),
         ),
         supports_check_mode=True,
