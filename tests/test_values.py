@@ -72,6 +72,8 @@ def test_int_and_url_take_their_limits(values):
     assert module.check_one("int", 5, {"min": 1, "max": 10}) is None
     assert module.check_one("int", 0, {"min": 1}) is not None and module.check_one("int", 11, {"max": 10})
     assert module.check_one("url", "https://idp.example.com/.well-known/x", {"schemes": ["https"]}) is None
+    assert module.check_one("url", "sqlite:////var/lib/mlflow/mlflow.db", {"host": False}) is None
+    assert module.check_one("url", "sqlite:////var/lib/mlflow/mlflow.db", {}) is not None
     for bad in ("http://idp.example.com", "idp.example.com", "https://", "https://h:99999/", "https://a b/"):
         assert module.check_one("url", bad, {"schemes": ["https"]}) is not None, bad
 
@@ -95,6 +97,13 @@ def test_the_report_names_each_variable_shows_values_and_hides_secrets(values):
     assert "70000" in text and '"every day at three"' in text and '"not ok"' in text
     assert "with newline" not in text and "(a secret, not shown)" in text
     assert "Expected a TCP port" in text
+
+
+def test_a_secret_url_shows_without_its_password(values):
+    module, _plugin = values
+    problems = module.problems_of([{"name": "mlflow_backend_store_uri", "kind": "url", "schemes": ["postgresql"],
+                                    "value": "mysql://mlflow:Pw-123@db:3306/mlflow", "secret": True}], None)
+    assert problems and "Pw-123" not in problems[0] and '"mysql://mlflow:********@db:3306/mlflow"' in problems[0]
 
 
 def test_the_network_test_plugin_is_the_same_check(values):

@@ -41,7 +41,18 @@ EXPECTED = {
 }
 
 
-def shown(value, secret):
+def shown(value, secret, kind=None):
+    """The value as a message shows it: a secret's not at all, but a URL's with its password masked."""
+    if secret and kind == "url" and isinstance(value, str):
+        try:
+            parts = urlsplit(value)
+            if parts.password is not None:
+                netloc = parts.netloc.replace(":" + parts.password + "@", ":********@", 1)
+                return json.dumps(parts._replace(netloc=netloc).geturl())
+            if parts.username is None:
+                return json.dumps(value)
+        except ValueError:
+            pass
     return "(a secret, not shown)" if secret else json.dumps(value, default=str)
 
 
@@ -79,7 +90,7 @@ def check_one(kind, value, check):
     if kind == "networks":
         return None if network(value) else "is not an IP address or network"
     if kind == "url":
-        return url_problem(value, check.get("schemes"))
+        return url_problem(value, check.get("schemes"), check.get("host", True))
     if kind == "path":
         return None if single_line(value) and value.startswith("/") else "is not an absolute path"
     if kind == "version":
@@ -113,7 +124,7 @@ def network(value):
     return True
 
 
-def url_problem(value, schemes):
+def url_problem(value, schemes, host=True):
     if not isinstance(value, str) or not value or re.search(r"\s", value):
         return "is not a URL (without spaces, on one line)"
     try:
@@ -123,8 +134,10 @@ def url_problem(value, schemes):
         return "is not a URL (%s)" % error
     if schemes and parts.scheme not in schemes:
         return "is not a URL with the scheme %s" % " or ".join(schemes)
-    if not parts.scheme or not parts.hostname:
-        return "is not an absolute URL with a host"
+    if not parts.scheme:
+        return "is not an absolute URL"
+    if not parts.hostname:
+        return None if not host else "is not an absolute URL with a host"
     if not (SERVER_NAME.match(parts.hostname) or network(parts.hostname)):
         return "has a host that is neither a DNS name nor an IP address"
     if port is not None and not 1 <= port <= 65535:
@@ -155,7 +168,8 @@ def problems_of(checks, calendar_check):
             if reason is None and kind == "calendar":
                 reason = calendar_check(item)
             if reason is not None:
-                problems.append("%s: %s %s. Expected %s." % (name, shown(item, secret), reason, expected(check)))
+                problems.append("%s: %s %s. Expected %s." % (name, shown(item, secret, kind), reason,
+                                                             expected(check)))
     return problems
 
 
@@ -166,5 +180,6 @@ def expected(check):
         return "a whole number" + ("" if low is None else " from %s" % low) + ("" if high is None else " to %s" % high)
     if kind == "url":
         schemes = check.get("schemes")
-        return "an absolute URL with a host" + (" and the scheme %s" % " or ".join(schemes) if schemes else "")
+        return "an absolute URL" + (" with a host" if check.get("host", True) else "") \
+            + (" and the scheme %s" % " or ".join(schemes) if schemes else "")
     return EXPECTED[kind]

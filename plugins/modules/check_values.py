@@ -33,7 +33,7 @@ options:
         type: str
         required: true
       value:
-        description: Its value.
+        description: Its value (else O(values) gives it).
         type: raw
       kind:
         description:
@@ -67,6 +67,10 @@ options:
         description: The URL schemes accepted (O(checks[].kind=url)); any when not given.
         type: list
         elements: str
+      host:
+        description: Whether the URL must name a host (O(checks[].kind=url); V(false) for C(sqlite:////path)).
+        type: bool
+        default: true
       secret:
         description: Whether the value is a secret, never shown (give it in O(secret_checks)).
         type: bool
@@ -108,10 +112,22 @@ options:
         description: The URL schemes accepted.
         type: list
         elements: str
+      host:
+        description: Whether the URL must name a host (O(checks[].kind=url); V(false) for C(sqlite:////path)).
+        type: bool
+        default: true
       secret:
         description: Ignored (always true here).
         type: bool
         default: false
+  values:
+    description: The values of the checks that give none, by their O(checks[].name).
+    type: dict
+    default: {}
+  secret_values:
+    description: The values of the secret checks that give none, by name (never logged).
+    type: dict
+    default: {}
 attributes:
   check_mode:
     support: full
@@ -161,6 +177,7 @@ def main():
         min=dict(type="int"),
         max=dict(type="int"),
         schemes=dict(type="list", elements="str"),
+        host=dict(type="bool", default=True),
         secret=dict(type="bool", default=False),
     )
     module = AnsibleModule(
@@ -168,6 +185,8 @@ def main():
             checks=dict(type="list", elements="dict", required=True, options=check),
             secret_checks=dict(type="list", elements="dict", default=[], no_log=False,
                                options=dict(check, value=dict(type="raw", no_log=True))),
+            values=dict(type="dict", default={}),
+            secret_values=dict(type="dict", default={}, no_log=True),
         ),
         supports_check_mode=True,
     )
@@ -182,8 +201,13 @@ def main():
         reason = " ".join(line.strip() for line in err.splitlines() if line.strip())
         return "is not a calendar spec systemd understands (%s)" % (reason or "systemd-analyze refused it")
 
-    secret_checks = [dict(item, secret=True) for item in module.params["secret_checks"]]
-    problems = problems_of(module.params["checks"] + secret_checks, calendar_check)
+    def valued(check, values, secret):
+        value = check["value"] if check.get("value") is not None else values.get(check["name"])
+        return dict(check, value=value, secret=secret or check.get("secret", False))
+
+    checks = [valued(item, module.params["values"], False) for item in module.params["checks"]]
+    checks += [valued(item, module.params["secret_values"], True) for item in module.params["secret_checks"]]
+    problems = problems_of(checks, calendar_check)
     if problems:
         module.fail_json(msg="Some variables have values that would fail later; nothing was changed:\n"
                              + "\n".join(problems), problems=problems)
