@@ -71,6 +71,9 @@ options:
         description: Whether the URL must name a host (O(checks[].kind=url); V(false) for C(sqlite:////path)).
         type: bool
         default: true
+      from:
+        description: The variable the value was read from, when not O(checks[].name) (not used by the check).
+        type: str
       secret:
         description: Whether the value is a secret, never shown (give it in O(secret_checks)).
         type: bool
@@ -116,6 +119,9 @@ options:
         description: Whether the URL must name a host (O(checks[].kind=url); V(false) for C(sqlite:////path)).
         type: bool
         default: true
+      from:
+        description: The variable the value was read from, when not O(checks[].name) (not used by the check).
+        type: str
       secret:
         description: Ignored (always true here).
         type: bool
@@ -179,6 +185,7 @@ def main():
         schemes=dict(type="list", elements="str"),
         host=dict(type="bool", default=True),
         secret=dict(type="bool", default=False),
+        **{"from": dict(type="str")}
     )
     module = AnsibleModule(
         argument_spec=dict(
