@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ROLES = sorted(p.name for p in (ROOT / "roles").iterdir() if not p.name.startswith("_"))
 KINDS = {"port", "int", "calendar", "duration", "size", "server_name", "networks", "url", "path", "version",
          "unix_name", "env", "words", "text"}
-OPTIONS = {"name", "kind", "bad", "from", "empty_ok", "list", "min", "max", "schemes", "host", "secret"}
+OPTIONS = {"name", "kind", "bad", "with", "from", "empty_ok", "list", "min", "max", "schemes", "host", "secret"}
 
 
 def tables(role):
