@@ -27,7 +27,8 @@ BASE = {
                           "mlflow_postgresql_password": "L0ng-enough-db-pw"},
     "mlflow_redis": {"preflight_role": "presets.mlflow.mlflow_redis"},
 }
-# A value of the right type and the wrong content, by kind.
+# A value of the right type and the wrong content, by kind. (Distinctive: Ansible masks a secret's
+# value wherever it appears in the output, so a short one would garble the other messages.)
 BAD = {
     "port": 70000,
     "calendar": "every day at three",
@@ -35,11 +36,11 @@ BAD = {
     "size": "20 GB",
     "server_name": "not a name!",
     "networks": "10.0.0.0/33",
-    "url": "not a URL",
+    "url": "fuzz: not a URL",
     "path": "relative/path",
     "version": "latest",
     "unix_name": "Not A User",
-    "env": {"1NOT-A-NAME": "x"},
+    "env": {"1NOT-A-NAME": "fuzz-env-value"},
     "words": "two words",
     "text": "secret-looking\nsecond line",
 }
