@@ -83,9 +83,10 @@ def cases_of(role, roles_dir):
     choices = {name: "none-of-the-choices" for name, spec in options.items() if "choices" in spec}
     choice_types = {name: WRONG_TYPE["str"] for name in choices}
     secrets = [contents[name] for name, check in checked.items() if check.get("secret")]
-    for label, values in (("values of the wrong type", typed), ("strings of the wrong type", strings),
-                          ("values check_values refuses", contents), ("none of the choices", choices),
-                          ("choices of the wrong type", choice_types)):
+    # (the argument spec reports every wrong type and every wrong choice at once: one run)
+    for label, values in (("values of the wrong type or none of the choices", dict(typed, **choices)),
+                          ("strings of the wrong type", strings),
+                          ("values check_values refuses", contents), ("choices of the wrong type", choice_types)):
         if values:
             case(label, values, values, secrets if values is contents else ())
             tried += len(values)
