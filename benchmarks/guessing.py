@@ -93,7 +93,7 @@ def main():
 
     stop, counts = multiprocessing.Event(), multiprocessing.Queue()
     guessers = [multiprocessing.Process(target=guess, args=(args.url, args.cert, user, stop, counts))
-                for _ in range(args.guessers)]
+                for number in range(args.guessers)]
     for proc in guessers:
         proc.start()
     time.sleep(2)  # the guessers are at full speed (and past the guard's first answers)
@@ -126,6 +126,7 @@ def main():
             results.record(args.results, "guessing", f"calls of a logged-in client in {args.seconds:g} s, nobody "
                            f"guessing ({args.label})", f"{alone}", f"{base['label']}: {base['alone']}",
                            alone / base["alone"] if base["alone"] else 0, ">= 0.95x")
+
 
 if __name__ == "__main__":
     main()

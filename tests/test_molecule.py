@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LOGS = ROOT / ".cache" / "logs"
 SCENARIOS = sorted(p.parent.name for p in (ROOT / "molecule").glob("*/molecule.yml"))
 # Minutes each takes in a two-lane run on the 2-core CI machine: the lanes take the longest first.
-MINUTES = {"scaleout": 52, "lifecycle": 42, "service": 25, "faults": 15, "default": 18, "sso": 5, "preflight": 3}
+MINUTES = {"scaleout": 52, "lifecycle": 42, "service": 25, "faults": 15, "default": 18, "sso": 5, "preflight": 10}
 # Run under the newest Ansible (ansible-core 2.21 on a Debian 13 controller, with its
 # ansible-lint and ansible-test sanity first): scripts/next-ansible. The others run under
 # the suite's own ansible-core (requirements-dev.txt).
