@@ -4,8 +4,15 @@
 #   mlflow_db.py status  --env-file /etc/mlflow/mlflow.env [--revisions FILE]
 #   mlflow_db.py upgrade --env-file /etc/mlflow/mlflow.env --backup-dir DIR
 #   mlflow_db.py revisions --output FILE
+#   mlflow_db.py contents --env-file /etc/mlflow/mlflow.env [--auth-config FILE] --stores LIST
 # The backend URI (and any password in it) is read from the environment file,
 # so it never appears on a command line. Prints one JSON object.
+#
+# `contents` counts what the stores the server runs with now hold (backend,
+# artifacts, auth), for the role's check that no store holding data is left
+# behind when a setting changes. It runs as root and reads: SQLite files are
+# opened read-only by a child running as the file's owner, so no -wal or -shm
+# file of root's is left for the service.
 #
 # `revisions` writes the schema revisions the release knows (its migration
 # scripts never change): `status` with that file reads only the store, without
@@ -18,6 +25,7 @@ import shlex
 import sqlite3
 import sys
 import time
+import urllib.parse
 
 
 def read_env(path):
@@ -187,14 +195,154 @@ def _upgrade_locked(url, backup_dir):
     return result
 
 
+# What counts as data a user would miss: the Default experiment (id 0) is in
+# every new store, the role makes the admin and the metrics user itself.
+_BACKEND_COUNTS = {
+    "experiments": "SELECT COUNT(*) FROM experiments WHERE experiment_id <> 0",
+    "runs": "SELECT COUNT(*) FROM runs",
+    "registered_models": "SELECT COUNT(*) FROM registered_models",
+    "logged_models": "SELECT COUNT(*) FROM logged_models",
+    "traces": "SELECT COUNT(*) FROM trace_info",
+    "webhooks": "SELECT COUNT(*) FROM webhooks",
+}
+_PERMISSION_TABLES = ("experiment_permissions", "registered_model_permissions",
+                      "scorer_permissions", "gateway_secret_permissions",
+                      "gateway_endpoint_permissions", "gateway_model_definition_permissions")
+
+
+def _count_rows(execute, tables, queries):
+    """The queries' counts that are not 0: an empty store gives {}."""
+    counts = {}
+    for name, sql in queries.items():
+        table = sql.split(" FROM ", 1)[1].split()[0]
+        if table in tables:
+            counts[name] = int(execute(sql))
+    return {name: count for name, count in counts.items() if count}
+
+
+def _auth_queries(managed_users):
+    users = ", ".join("'" + name.replace("'", "''") + "'" for name in managed_users) or "''"
+    queries = {"users": f"SELECT COUNT(*) FROM users WHERE username NOT IN ({users})"}
+    for table in _PERMISSION_TABLES:
+        queries[table.replace("_permissions", "") + "_permissions"] = f"SELECT COUNT(*) FROM {table}"
+    return queries
+
+
+def _count_sqlite(path, queries):
+    """Count in a child running as the file's owner, the file opened read-only."""
+    if not os.path.exists(path):
+        return {}
+    owner = os.stat(path)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(read)
+        try:
+            os.setgroups([])
+            os.setgid(owner.st_gid)
+            os.setuid(owner.st_uid)
+            conn = sqlite3.connect(f"file:{urllib.parse.quote(path)}?mode=ro", uri=True)
+            try:
+                tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+                result = _count_rows(lambda sql: conn.execute(sql).fetchone()[0], tables, queries)
+            finally:
+                conn.close()
+        except Exception as exc:  # pylint: disable=broad-except
+            result = {"error": f"{type(exc).__name__}: {exc}"}
+        os.write(write, json.dumps(result).encode())
+        os._exit(0)  # pylint: disable=protected-access
+    os.close(write)
+    with os.fdopen(read, "rb") as handle:
+        data = handle.read()
+    os.waitpid(pid, 0)
+    return json.loads(data or b'{"error": "the reader died"}')
+
+
+def _count_sql(url, queries):
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            tables = set(sqlalchemy.inspect(conn).get_table_names())
+            return _count_rows(lambda sql: conn.execute(sqlalchemy.text(sql)).scalar(), tables, queries)
+    finally:
+        engine.dispose()
+
+
+def count_store(url, queries):
+    path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else None
+    try:
+        return _count_sqlite(path, queries) if path is not None else _count_sql(url, queries)
+    except Exception as exc:  # pylint: disable=broad-except
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+def count_artifacts(root, env):
+    """Files and bytes under a local directory or an S3 prefix."""
+    if root.startswith("s3://"):
+        try:
+            import boto3
+
+            bucket, _slash, prefix = root[len("s3://"):].partition("/")
+            client = boto3.client("s3", endpoint_url=env.get("MLFLOW_S3_ENDPOINT_URL") or None,
+                                  aws_access_key_id=env.get("AWS_ACCESS_KEY_ID") or None,
+                                  aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY") or None)
+            files = size = 0
+            for page in client.get_paginator("list_objects_v2").paginate(
+                    Bucket=bucket, Prefix=prefix.rstrip("/") + "/" if prefix else ""):
+                for item in page.get("Contents", []):
+                    files += 1
+                    size += item["Size"]
+            return {"files": files, "bytes": size} if files else {}
+        except Exception as exc:  # pylint: disable=broad-except
+            return {"error": f"{type(exc).__name__}: {exc}"}
+    if "://" in root and not root.startswith("file://"):
+        return {"error": f"cannot look into {root.split('://', 1)[0]}:// stores"}
+    root = root[len("file://"):] if root.startswith("file://") else root
+    files = size = 0
+    for directory, _dirs, names in os.walk(root):
+        for name in names:
+            with contextlib.suppress(OSError):
+                size += os.lstat(os.path.join(directory, name)).st_size
+                files += 1
+    return {"files": files, "bytes": size} if files else {}
+
+
+def read_auth_uri(path):
+    import configparser
+
+    parser = configparser.ConfigParser()
+    parser.read(path, encoding="utf-8")
+    return parser.get("mlflow", "database_uri", fallback=None)
+
+
+def contents(env_file, auth_config, stores, managed_users):
+    env = read_env(env_file)
+    result = {}
+    if "backend" in stores:
+        result["backend"] = count_store(env["MLFLOW_BACKEND_STORE_URI"], _BACKEND_COUNTS)
+    if "artifacts" in stores:
+        root = env.get("MLFLOW_ARTIFACTS_DESTINATION") or env.get("MLFLOW_DEFAULT_ARTIFACT_ROOT") or ""
+        result["artifacts"] = count_artifacts(root, env)
+    if "auth" in stores:
+        uri = read_auth_uri(auth_config) if auth_config else None
+        result["auth"] = count_store(uri, _auth_queries(managed_users)) if uri else {}
+    return result
+
+
 def main(argv):
     os.umask(0o027)  # like the service (UMask=0027): new store files are not world-readable
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("action", choices=["status", "upgrade", "revisions"])
+    parser.add_argument("action", choices=["status", "upgrade", "revisions", "contents"])
     parser.add_argument("--env-file")
     parser.add_argument("--backup-dir", default=None)
     parser.add_argument("--revisions", default=None, help="file written by the action revisions")
     parser.add_argument("--output", default=None)
+    parser.add_argument("--auth-config", default=None)
+    parser.add_argument("--stores", default="", help="contents: backend,artifacts,auth")
+    parser.add_argument("--managed-user", action="append", default=[],
+                        help="contents: a user the role makes itself (not counted)")
     args = parser.parse_args(argv)
     if args.action == "revisions":
         if not args.output:
@@ -209,6 +357,11 @@ def main(argv):
         return 0
     if not args.env_file:
         raise SystemExit(f"{args.action} needs --env-file")
+    if args.action == "contents":
+        json.dump(contents(args.env_file, args.auth_config, args.stores.split(","), args.managed_user),
+                  sys.stdout)
+        sys.stdout.write("\n")
+        return 0
     url = read_env(args.env_file).get("MLFLOW_BACKEND_STORE_URI")
     if not url:
         raise SystemExit(f"MLFLOW_BACKEND_STORE_URI is not set in {args.env_file}")
