@@ -106,6 +106,14 @@ FAULTS = [
     Fault("route-floor", "route parity lists every route of the release (a router that fails to import fails it)",
           "molecule/resources/route_parity.py", "    from mlflow.server.fastapi_app import app\n",
           "    app = type(\"NoRoutes\", (), {\"routes\": []})\n", "molecule:faults"),
+    Fault("store-left-behind", "a server is not pointed at another store while the old one holds runs",
+          "roles/mlflow/files/mlflow_db.py", '    "runs": "SELECT COUNT(*) FROM runs",\n', "",
+          "molecule:lifecycle"),
+    Fault("move-without-sequences", "after move_store the server on PostgreSQL takes new data",
+          "roles/mlflow/files/mlflow_db.py", "                _reset_sequences(write, target_meta, tables)\n",
+          "                pass\n", "molecule:lifecycle"),
+    Fault("audit-not-rotated", "nginx's logrotate rotates the audit trail",
+          "roles/mlflow/vars/main.yml", "  - logrotate\n", "", "molecule:service"),
 ]
 
 

@@ -5,14 +5,21 @@
 #   mlflow_db.py upgrade --env-file /etc/mlflow/mlflow.env --backup-dir DIR
 #   mlflow_db.py revisions --output FILE
 #   mlflow_db.py contents --env-file /etc/mlflow/mlflow.env [--auth-config FILE] --stores LIST
+#   mlflow_db.py move --env-file /etc/mlflow/mlflow.env [--auth-config FILE] --backup-dir DIR < NEW
 # The backend URI (and any password in it) is read from the environment file,
 # so it never appears on a command line. Prints one JSON object.
 #
 # `contents` counts what the stores the server runs with now hold (backend,
 # artifacts, auth), for the role's check that no store holding data is left
-# behind when a setting changes. It runs as root and reads: SQLite files are
-# opened read-only by a child running as the file's owner, so no -wal or -shm
-# file of root's is left for the service.
+# behind when a setting changes. It runs as root and only reads.
+#
+# `move` copies the SQLite stores the server runs with now (backend, and the
+# login's where it has one) into the databases named by a JSON object on stdin
+# ({"backend": URI, "auth": URI}): the schema made at the same revision by MLflow
+# itself, every row in one transaction per store, the counts compared, the
+# sequences set past the copied ids. The SQLite files are backed up first and
+# kept. A database that already holds exactly the store's rows is left as it is
+# (a re-run); one that holds anything else is refused.
 #
 # `revisions` writes the schema revisions the release knows (its migration
 # scripts never change): `status` with that file reads only the store, without
@@ -205,9 +212,13 @@ _BACKEND_COUNTS = {
     "traces": "SELECT COUNT(*) FROM trace_info",
     "webhooks": "SELECT COUNT(*) FROM webhooks",
 }
+# Grants, each row a user's (the role's own users' are not counted).
 _PERMISSION_TABLES = ("experiment_permissions", "registered_model_permissions",
                       "scorer_permissions", "gateway_secret_permissions",
-                      "gateway_endpoint_permissions", "gateway_model_definition_permissions")
+                      "gateway_endpoint_permissions", "gateway_model_definition_permissions",
+                      "workspace_permissions", "user_role_assignments")
+# The table alembic keeps each store's schema revision in.
+_VERSION_TABLE = {"backend": "alembic_version", "auth": "alembic_version_auth"}
 
 
 def _count_rows(execute, tables, queries):
@@ -221,41 +232,30 @@ def _count_rows(execute, tables, queries):
 
 
 def _auth_queries(managed_users):
-    users = ", ".join("'" + name.replace("'", "''") + "'" for name in managed_users) or "''"
-    queries = {"users": f"SELECT COUNT(*) FROM users WHERE username NOT IN ({users})"}
+    """Users, roles and grants, but those of the users the role makes itself (the admin, the
+    metrics user: MLflow gives the admin a role of its own for what it creates)."""
+    names = ", ".join("'" + name.replace("'", "''") + "'" for name in managed_users) or "''"
+    managed = f"(SELECT id FROM users WHERE username IN ({names}))"
+    theirs = f"(SELECT role_id FROM user_role_assignments WHERE user_id IN {managed})"
+    queries = {"users": f"SELECT COUNT(*) FROM users WHERE username NOT IN ({names})",
+               "roles": f"SELECT COUNT(*) FROM roles WHERE id NOT IN {theirs}",
+               "role_permissions": f"SELECT COUNT(*) FROM role_permissions WHERE role_id NOT IN {theirs}"}
     for table in _PERMISSION_TABLES:
-        queries[table.replace("_permissions", "") + "_permissions"] = f"SELECT COUNT(*) FROM {table}"
+        queries[table] = f"SELECT COUNT(*) FROM {table} WHERE user_id NOT IN {managed}"
     return queries
 
 
 def _count_sqlite(path, queries):
-    """Count in a child running as the file's owner, the file opened read-only."""
+    """Count with the file opened read-only. Run as root, SQLite gives a -wal or -shm it makes
+    the database file's owner (the service user), so the service can still open them."""
     if not os.path.exists(path):
         return {}
-    owner = os.stat(path)
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child
-        os.close(read)
-        try:
-            os.setgroups([])
-            os.setgid(owner.st_gid)
-            os.setuid(owner.st_uid)
-            conn = sqlite3.connect(f"file:{urllib.parse.quote(path)}?mode=ro", uri=True)
-            try:
-                tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-                result = _count_rows(lambda sql: conn.execute(sql).fetchone()[0], tables, queries)
-            finally:
-                conn.close()
-        except Exception as exc:  # pylint: disable=broad-except
-            result = {"error": f"{type(exc).__name__}: {exc}"}
-        os.write(write, json.dumps(result).encode())
-        os._exit(0)  # pylint: disable=protected-access
-    os.close(write)
-    with os.fdopen(read, "rb") as handle:
-        data = handle.read()
-    os.waitpid(pid, 0)
-    return json.loads(data or b'{"error": "the reader died"}')
+    conn = sqlite3.connect(f"file:{urllib.parse.quote(path)}?mode=ro", uri=True)
+    try:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        return _count_rows(lambda sql: conn.execute(sql).fetchone()[0], tables, queries)
+    finally:
+        conn.close()
 
 
 def _count_sql(url, queries):
@@ -331,10 +331,148 @@ def contents(env_file, auth_config, stores, managed_users):
     return result
 
 
+def _table_counts(conn, tables):
+    import sqlalchemy
+
+    return {name: conn.execute(sqlalchemy.text(f'SELECT COUNT(*) FROM "{name}"')).scalar() for name in tables}
+
+
+def _make_schema(kind, engine):
+    """The store's schema at head, made by MLflow itself (the tracking store adds the Default experiment)."""
+    if kind == "backend":
+        from mlflow.store.db.utils import _initialize_tables
+
+        _initialize_tables(engine)
+    else:
+        from mlflow.server.auth.db.utils import migrate
+
+        migrate(engine, "head")
+
+
+def _new_store_rows(kind):
+    """What MLflow itself puts in a new store (the Default experiment, the default workspace...)."""
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine("sqlite://")
+    try:
+        _make_schema(kind, engine)
+        with engine.connect() as conn:
+            tables = [name for name in sqlalchemy.inspect(conn).get_table_names() if name != _VERSION_TABLE[kind]]
+            return {name: count for name, count in _table_counts(conn, tables).items() if count}
+    finally:
+        engine.dispose()
+
+
+def _head(kind, url):
+    known = known_revisions(url)
+    return known["head"] if kind == "backend" else known["auth_head"]
+
+
+def move_store(kind, source, target, backup_dir):
+    """Copy the SQLite store at source into the empty database at target."""
+    import sqlalchemy
+
+    path = sqlite_path(source)
+    if path is None:
+        raise SystemExit(f"the {kind} store is not SQLite: only a SQLite store is moved")
+    head = _head(kind, source)
+    version = _VERSION_TABLE[kind]
+    src = sqlalchemy.create_engine(source, poolclass=sqlalchemy.pool.NullPool)
+    dst = sqlalchemy.create_engine(target, poolclass=sqlalchemy.pool.NullPool)
+    try:
+        with src.connect() as conn:
+            revision = conn.execute(sqlalchemy.text(f"SELECT version_num FROM {version}")).scalar()
+        if revision != head:
+            raise SystemExit(f"the {kind} store is at schema {revision}, this MLflow's is {head}: "
+                             "apply the role first, which migrates it")
+        source_meta = sqlalchemy.MetaData()
+        source_meta.reflect(bind=src)
+        with dst.connect() as conn:
+            fresh = not sqlalchemy.inspect(conn).has_table(version)
+        if fresh:
+            _make_schema(kind, dst)
+        target_meta = sqlalchemy.MetaData()
+        target_meta.reflect(bind=dst)
+        with dst.connect() as conn:
+            target_revision = conn.execute(sqlalchemy.text(f"SELECT version_num FROM {version}")).scalar()
+        if target_revision != revision:
+            raise SystemExit(f"the new {kind} store is at schema {target_revision}, the old one at {revision}")
+        tables = [t.name for t in target_meta.sorted_tables if t.name != version]
+        missing = sorted(set(source_meta.tables) - set(target_meta.tables) - {version})
+        if missing:
+            raise SystemExit(f"the new {kind} store lacks the tables {', '.join(missing)}")
+        with src.connect() as conn:
+            want = _table_counts(conn, [t for t in tables if t in source_meta.tables])
+        with dst.connect() as conn:
+            have = _table_counts(conn, tables)
+        result = {"store": kind, "revision": revision, "rows": sum(want.values()), "backup": None}
+        if {t: n for t, n in have.items() if n} == {t: n for t, n in want.items() if n}:
+            return dict(result, changed=False)  # moved before: the same rows are there
+        extra = {t: n for t, n in have.items() if n and n != _new_store_rows(kind).get(t)}
+        if extra:
+            raise SystemExit(f"the new {kind} store is not empty ("
+                             + ", ".join(f"{t} {n}" for t, n in sorted(extra.items()))
+                             + "): it is left as it is")
+        result["backup"] = backup_sqlite(path, backup_dir, revision)
+        with src.connect() as read, dst.begin() as write:
+            for name in reversed(tables):
+                write.execute(target_meta.tables[name].delete())
+            for name in tables:
+                if name not in source_meta.tables:
+                    continue
+                table = target_meta.tables[name]
+                columns = [c for c in source_meta.tables[name].columns if c.name in table.columns]
+                rows = read.execution_options(yield_per=2000).execute(sqlalchemy.select(*columns))
+                for chunk in rows.partitions():
+                    write.execute(table.insert(), [dict(row._mapping) for row in chunk])
+            copied = _table_counts(write, list(want))
+            if copied != want:
+                bad = {t: (want[t], copied[t]) for t in want if want[t] != copied[t]}
+                raise SystemExit(f"the {kind} store's rows differ after the copy (old, new): {bad}")
+            if dst.dialect.name == "postgresql":
+                _reset_sequences(write, target_meta, tables)
+        return dict(result, changed=True)
+    finally:
+        src.dispose()
+        dst.dispose()
+
+
+def _reset_sequences(conn, meta, tables):
+    """Set each serial column's sequence past the copied ids, as if they had been made here."""
+    import sqlalchemy
+
+    for name in tables:
+        for column in meta.tables[name].columns:
+            sequence = conn.execute(sqlalchemy.text("SELECT pg_get_serial_sequence(:t, :c)"),
+                                    {"t": f'"{name}"', "c": column.name}).scalar()
+            if sequence:
+                conn.execute(sqlalchemy.text(
+                    f'SELECT setval(:s, COALESCE((SELECT MAX("{column.name}") FROM "{name}"), 0) + 1, false)'),
+                    {"s": sequence})
+
+
+def move(env_file, auth_config, backup_dir, new):
+    env = read_env(env_file)
+    results = []
+    old = {"backend": env.get("MLFLOW_BACKEND_STORE_URI"),
+           "auth": read_auth_uri(auth_config) if auth_config and os.path.exists(auth_config) else None}
+    for kind in ("backend", "auth"):
+        if new.get(kind) and old[kind] and new[kind] != old[kind]:
+            try:
+                results.append(move_store(kind, old[kind], new[kind], backup_dir))
+            except SystemExit:
+                raise
+            except Exception as exc:  # pylint: disable=broad-except
+                # one line the role shows; sqlalchemy's own messages hold no password
+                raise SystemExit(f"moving the {kind} store failed: {type(exc).__name__}: "
+                                 + str(exc).strip().splitlines()[0]) from exc
+    return {"changed": any(r["changed"] for r in results), "stores": results}
+
+
 def main(argv):
     os.umask(0o027)  # like the service (UMask=0027): new store files are not world-readable
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("action", choices=["status", "upgrade", "revisions", "contents"])
+    parser.add_argument("action", choices=["status", "upgrade", "revisions", "contents", "move"])
     parser.add_argument("--env-file")
     parser.add_argument("--backup-dir", default=None)
     parser.add_argument("--revisions", default=None, help="file written by the action revisions")
@@ -360,6 +498,12 @@ def main(argv):
     if args.action == "contents":
         json.dump(contents(args.env_file, args.auth_config, args.stores.split(","), args.managed_user),
                   sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+    if args.action == "move":
+        if not args.backup_dir:
+            raise SystemExit("move needs --backup-dir")
+        json.dump(move(args.env_file, args.auth_config, args.backup_dir, json.load(sys.stdin)), sys.stdout)
         sys.stdout.write("\n")
         return 0
     url = read_env(args.env_file).get("MLFLOW_BACKEND_STORE_URI")
