@@ -60,6 +60,14 @@ def sh(host, command, user=None, stdin=None):
     return subprocess.run(argv, input=stdin, capture_output=True, text=True, check=True).stdout.strip()
 
 
+def generate(host, runs):
+    """Write the runs into the host's store beside the running server (GENERATE), saying how long it took."""
+    print(f"writing {runs} runs into the store of {host} ...", flush=True)
+    began = time.monotonic()
+    sh(host, f"/opt/mlflow/current/bin/python - {runs}", user="mlflow", stdin=GENERATE)
+    print(f"  {time.monotonic() - began:.0f} s", flush=True)
+
+
 def timed(host, command, user=None):
     began = time.monotonic()
     sh(host, command, user)
@@ -82,10 +90,7 @@ def main():
     args = parser.parse_args()
     host = args.host
 
-    print(f"writing {args.runs} runs into the store of {host} ...", flush=True)
-    began = time.monotonic()
-    sh(host, f"/opt/mlflow/current/bin/python - {args.runs}", user="mlflow", stdin=GENERATE)
-    print(f"  {time.monotonic() - began:.0f} s", flush=True)
+    generate(host, args.runs)
     sh(host, "systemctl reset-failed mlflow-backup.service 2>/dev/null; rm -rf /var/backups/mlflow/* /var/tmp/cp-a")
     data = size(host, "/var/lib/mlflow/mlflow.db", "/var/lib/mlflow/basic_auth.db", "/var/lib/mlflow/artifacts")
     files = int(sh(host, "find /var/lib/mlflow/artifacts -type f | wc -l"))

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import results  # noqa: E402  (the table's helper beside this file)
-from backup import GENERATE, sh  # noqa: E402  (the same store as the backup bench)
+from backup import generate, sh  # noqa: E402  (the same store as the backup bench)
 
 PASSWORD = "bench-move-database-password"
 SETTINGS = {
@@ -72,10 +72,7 @@ def main():
     args = parser.parse_args()
     host = args.host
 
-    print(f"writing {args.runs} runs into the store of {host} ...", flush=True)
-    began = time.monotonic()
-    sh(host, f"/opt/mlflow/current/bin/python - {args.runs}", user="mlflow", stdin=GENERATE)
-    print(f"  {time.monotonic() - began:.0f} s", flush=True)
+    generate(host, args.runs)
     before = count(host, "sqlite:////var/lib/mlflow/mlflow.db")
     rows = int(sh(host, "/opt/mlflow/current/bin/python -", user="mlflow", stdin=ROWS))
     size = int(sh(host, "du -cb /var/lib/mlflow/mlflow.db* | tail -n 1").split()[0])
