@@ -112,6 +112,13 @@ FAULTS = [
     Fault("move-without-sequences", "after move_store the server on PostgreSQL takes new data",
           "roles/mlflow/files/mlflow_db.py", "                _reset_sequences(write, target_meta, tables)\n",
           "                pass\n", "molecule:lifecycle"),
+    Fault("moved-uris-not-rewritten", "after the artifacts move, MLflow's stored URIs point at the bucket",
+          "roles/mlflow/files/mlflow_db.py",
+          '                ("logged_models", "artifact_location", None),\n', "",
+          "pytest:tests/test_store_move.py"),
+    Fault("moved-file-not-compared", "each moved artifact is compared by checksum, and a differing one refused",
+          "roles/mlflow/files/mlflow_db.py", "            if there[key] == (size, etag):\n",
+          "            if there[key][0] == size:\n", "pytest:tests/test_store_move.py"),
     Fault("audit-not-rotated", "nginx's logrotate rotates the audit trail",
           "roles/mlflow/vars/main.yml", "  - logrotate\n", "", "molecule:service"),
 ]

@@ -21,6 +21,11 @@
 # kept. A database that already holds exactly the store's rows is left as it is
 # (a re-run); one that holds anything else is refused.
 #
+# With {"artifacts": {"root": "s3://...", "env": {...}, "proxied": bool}} too,
+# `move` copies the local artifact files into the bucket with the same layout
+# (each one's size and checksum compared) and points every full artifact URI of
+# the store the server will run on at the bucket.
+#
 # `revisions` writes the schema revisions the release knows (its migration
 # scripts never change): `status` with that file reads only the store, without
 # importing MLflow (seconds of start-up on every run otherwise).
@@ -451,21 +456,204 @@ def _reset_sequences(conn, meta, tables):
                     {"s": sequence})
 
 
+# Where MLflow keeps a full artifact URI: each row's value is rewritten when the
+# artifacts move (trace_tags: the key mlflow.artifactLocation only).
+_URI_COLUMNS = (("experiments", "artifact_location", None), ("runs", "artifact_uri", None),
+                ("model_versions", "source", None), ("model_versions", "storage_location", None),
+                ("logged_models", "artifact_location", None),
+                ("trace_tags", "value", ("key", "mlflow.artifactLocation")))
+_PART = 64 * 1024 * 1024  # multipart above this size, in parts of it
+
+
+def local_root(root):
+    """The directory of a local artifact root (a path or a file: URI), or None."""
+    if root.startswith("file:"):
+        return urllib.parse.urlparse(root).path.rstrip("/") or "/"
+    if "://" in root or root.startswith("mlflow-artifacts:"):
+        return None
+    return root.rstrip("/") or "/"
+
+
+def _s3_client(env):
+    """A client for the new store, with the settings the server gets (the role's S3 variables,
+    mlflow_env) before this process's own."""
+    import boto3
+    from botocore.config import Config
+
+    env = {**os.environ, **{k: v for k, v in env.items() if v}}
+    insecure = env.get("MLFLOW_S3_IGNORE_TLS", "").lower() == "true"
+    return boto3.client("s3", endpoint_url=env.get("MLFLOW_S3_ENDPOINT_URL") or None,
+                        aws_access_key_id=env.get("AWS_ACCESS_KEY_ID") or None,
+                        aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY") or None,
+                        region_name=env.get("AWS_DEFAULT_REGION") or env.get("AWS_REGION") or None,
+                        verify=False if insecure else env.get("AWS_CA_BUNDLE") or None,
+                        config=Config(retries={"max_attempts": 5, "mode": "standard"}))
+
+
+def _checksums(path, size):
+    """The file's MD5 per part (base64, for Content-MD5), and the ETag S3 gives the object."""
+    import base64
+    import hashlib
+
+    digests = []
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(_PART), b""):
+            digests.append(hashlib.md5(chunk, usedforsecurity=False).digest())
+    digests = digests or [hashlib.md5(b"", usedforsecurity=False).digest()]
+    md5s = [base64.b64encode(digest).decode() for digest in digests]
+    if size <= _PART:
+        return md5s, digests[0].hex()
+    return md5s, hashlib.md5(b"".join(digests), usedforsecurity=False).hexdigest() + f"-{len(digests)}"
+
+
+def _put(client, bucket, key, path, size, md5s):
+    if size <= _PART:
+        with open(path, "rb") as handle:
+            client.put_object(Bucket=bucket, Key=key, Body=handle, ContentLength=size, ContentMD5=md5s[0])
+        return
+    upload = client.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    try:
+        done = []
+        with open(path, "rb") as handle:
+            for number, md5 in enumerate(md5s, start=1):
+                chunk = handle.read(_PART)
+                etag = client.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=number,
+                                          Body=chunk, ContentMD5=md5)["ETag"]
+                done.append({"ETag": etag, "PartNumber": number})
+        client.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload,
+                                         MultipartUpload={"Parts": done})
+    except BaseException:
+        with contextlib.suppress(Exception):
+            client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload)
+        raise
+
+
+def move_artifacts(source, target, env):
+    """Copy the files under the local artifact root source to the S3 prefix target, same layout.
+
+    Each file is sent with its MD5 (the store refuses a body that does not match) and then
+    compared by size and ETag; a file already there with the same size and checksum is left
+    (a re-run). Objects under the prefix that are not the server's files are refused.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    root = local_root(source)
+    if root is None:
+        raise SystemExit(f"the artifacts are not on this host ({source}): only local artifacts are moved")
+    if not target.startswith("s3://"):
+        raise SystemExit("artifacts move to an s3:// root only")
+    bucket, _slash, prefix = target[len("s3://"):].partition("/")
+    prefix = prefix.strip("/")
+    files = {}
+    for directory, _dirs, names in os.walk(root):
+        for name in names:
+            path = os.path.join(directory, name)
+            if os.path.isfile(path) and not os.path.islink(path):
+                rel = os.path.relpath(path, root).replace(os.sep, "/")
+                files[f"{prefix}/{rel}" if prefix else rel] = path
+    client = _s3_client(env)
+    there = {}
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket,
+                                                                 Prefix=f"{prefix}/" if prefix else ""):
+        for item in page.get("Contents", []):
+            there[item["Key"]] = (item["Size"], item["ETag"].strip('"'))
+    foreign = sorted(set(there) - set(files))
+    if foreign:
+        raise SystemExit(f"{target} holds {len(foreign)} objects that are not this server's artifacts "
+                         f"(for example {foreign[0]}): it is left as it is")
+
+    def one(key):
+        path = files[key]
+        size = os.path.getsize(path)
+        md5s, etag = _checksums(path, size)
+        if key in there:
+            if there[key] == (size, etag):
+                return size, False
+            raise SystemExit(f"{target} holds {key} with other contents than {path}: it is left as it is")
+        _put(client, bucket, key, path, size, md5s)
+        head = client.head_object(Bucket=bucket, Key=key)
+        if (head["ContentLength"], head["ETag"].strip('"')) != (size, etag):
+            raise SystemExit(f"{key} differs in the bucket from {path} after the copy "
+                             f"(size {head['ContentLength']} against {size})")
+        return size, True
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = list(pool.map(one, sorted(files)))
+    return {"store": "artifacts", "files": len(done), "bytes": sum(size for size, _new in done),
+            "copied": sum(1 for _size, new in done if new), "changed": any(new for _size, new in done)}
+
+
+def rewrite_uris(url, source, target, direct, backup_dir=None):
+    """Point every full artifact URI under the old root (a path, file: URI, or with direct
+    access, mlflow-artifacts:/) at the same place under the new one. Returns the rows changed."""
+    import sqlalchemy
+
+    root = local_root(source)
+    target = target.rstrip("/")
+    olds = [root, f"file://{root}", f"file:{root}"] + (["mlflow-artifacts:"] if direct else [])
+    engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)
+    try:
+        meta = sqlalchemy.MetaData()
+        meta.reflect(bind=engine, only=lambda name, _meta: name in {t for t, _c, _w in _URI_COLUMNS})
+        clauses = []
+        for table_name, column_name, where in _URI_COLUMNS:
+            table = meta.tables.get(table_name)
+            if table is None or column_name not in table.columns:
+                continue
+            column = table.columns[column_name]
+            for old in olds:
+                match = sqlalchemy.or_(column == old, column.startswith(old.rstrip("/") + "/", autoescape=True))
+                if where:
+                    match = sqlalchemy.and_(table.columns[where[0]] == where[1], match)
+                tail = sqlalchemy.func.substr(column, len(old.rstrip("/")) + 1)
+                if old == "mlflow-artifacts:":  # mlflow-artifacts:/1/... -> s3://bucket/prefix/1/...
+                    match = sqlalchemy.and_(match, column.startswith("mlflow-artifacts:/"),
+                                            sqlalchemy.not_(column.startswith("mlflow-artifacts://")))
+                clauses.append((table, column, match, tail))
+        with engine.connect() as conn:
+            pending = sum(conn.execute(sqlalchemy.select(sqlalchemy.func.count()).select_from(table)
+                                       .where(match)).scalar() for table, _c, match, _t in clauses)
+        if not pending:
+            return 0
+        path = sqlite_path(url)
+        if path is not None and backup_dir:
+            with engine.connect() as conn:
+                revision = conn.execute(sqlalchemy.text("SELECT version_num FROM alembic_version")).scalar()
+            backup_sqlite(path, backup_dir, revision)
+        changed = 0
+        with engine.begin() as conn:
+            for table, column, match, tail in clauses:
+                changed += conn.execute(table.update().where(match).values(
+                    {column.name: sqlalchemy.literal(target, sqlalchemy.String) + tail})).rowcount
+        return changed
+    finally:
+        engine.dispose()
+
+
 def move(env_file, auth_config, backup_dir, new):
     env = read_env(env_file)
     results = []
     old = {"backend": env.get("MLFLOW_BACKEND_STORE_URI"),
-           "auth": read_auth_uri(auth_config) if auth_config and os.path.exists(auth_config) else None}
-    for kind in ("backend", "auth"):
-        if new.get(kind) and old[kind] and new[kind] != old[kind]:
-            try:
+           "auth": read_auth_uri(auth_config) if auth_config and os.path.exists(auth_config) else None,
+           "artifacts": env.get("MLFLOW_ARTIFACTS_DESTINATION") or env.get("MLFLOW_DEFAULT_ARTIFACT_ROOT")}
+    artifacts = new.get("artifacts") or {}
+    try:
+        for kind in ("backend", "auth"):
+            if new.get(kind) and old[kind] and new[kind] != old[kind]:
                 results.append(move_store(kind, old[kind], new[kind], backup_dir))
-            except SystemExit:
-                raise
-            except Exception as exc:  # pylint: disable=broad-except
-                # one line the role shows; sqlalchemy's own messages hold no password
-                raise SystemExit(f"moving the {kind} store failed: {type(exc).__name__}: "
-                                 + str(exc).strip().splitlines()[0]) from exc
+        if artifacts.get("root") and old["artifacts"]:
+            result = move_artifacts(old["artifacts"], artifacts["root"], artifacts.get("env") or {})
+            # the store the server will run on: the new one where it moved
+            url = new.get("backend") or old["backend"]
+            result["uris"] = rewrite_uris(url, old["artifacts"], artifacts["root"],
+                                          not artifacts.get("proxied", True), backup_dir)
+            result["changed"] = result["changed"] or result["uris"] > 0
+            results.append(result)
+    except SystemExit:
+        raise
+    except Exception as exc:  # pylint: disable=broad-except
+        # one line the role shows; sqlalchemy's and botocore's messages hold no password
+        raise SystemExit(f"the move failed: {type(exc).__name__}: " + str(exc).strip().splitlines()[0]) from exc
     return {"changed": any(r["changed"] for r in results), "stores": results}
 
 
