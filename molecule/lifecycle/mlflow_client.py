@@ -23,8 +23,9 @@ import mlflow
 import requests
 from mlflow import MlflowClient
 
-EXPERIMENT = "lifecycle"
-MODEL = "lifecycle-model"
+# the scaleout scenario's journey keeps its own, beside the ones its later steps make
+EXPERIMENT = os.environ.get("LIFECYCLE_EXPERIMENT", "lifecycle")
+MODEL = os.environ.get("LIFECYCLE_MODEL", "lifecycle-model")
 ALIAS = "champion"
 PARAMS = {"alpha": "0.5", "layers": "3", "optimizer": "adam"}
 STEPS = 100
