@@ -43,6 +43,11 @@ def test_artifacts_move_into_the_bucket_with_their_layout(s3, tmp_path, monkeypa
     assert there == {f"mlflow/{name}": sha256(data) for name, data in files.items()}
     assert client.head_object(Bucket="moved", Key="mlflow/2/r2/artifacts/big.bin")["ETag"].endswith('-3"')
 
+    # the store check (when the root changes again) counts what the prefix holds, and only that
+    assert mlflow_db.count_artifacts("s3://moved/mlflow", env) == {"files": 5, "bytes": moved["bytes"]}
+    assert mlflow_db.count_artifacts("s3://moved/elsewhere", env) == {}
+    assert mlflow_db.count_artifacts(f"file://{root}", env) == {"files": 5, "bytes": moved["bytes"]}
+
     # a re-run (after a failure further on) copies nothing again
     assert mlflow_db.move_artifacts(str(root), "s3://moved/mlflow", env)["copied"] == 0
 

@@ -285,16 +285,13 @@ def count_store(url, queries):
 
 def count_artifacts(root, env):
     """Files and bytes under a local directory or an S3 prefix."""
+    if not root:
+        return {}
     if root.startswith("s3://"):
         try:
-            import boto3
-
             bucket, _slash, prefix = root[len("s3://"):].partition("/")
-            client = boto3.client("s3", endpoint_url=env.get("MLFLOW_S3_ENDPOINT_URL") or None,
-                                  aws_access_key_id=env.get("AWS_ACCESS_KEY_ID") or None,
-                                  aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY") or None)
             files = size = 0
-            for page in client.get_paginator("list_objects_v2").paginate(
+            for page in _s3_client(env).get_paginator("list_objects_v2").paginate(
                     Bucket=bucket, Prefix=prefix.rstrip("/") + "/" if prefix else ""):
                 for item in page.get("Contents", []):
                     files += 1
@@ -302,14 +299,14 @@ def count_artifacts(root, env):
             return {"files": files, "bytes": size} if files else {}
         except Exception as exc:  # pylint: disable=broad-except
             return {"error": f"{type(exc).__name__}: {exc}"}
-    if "://" in root and not root.startswith("file://"):
-        return {"error": f"cannot look into {root.split('://', 1)[0]}:// stores"}
-    root = root[len("file://"):] if root.startswith("file://") else root
+    directory = local_root(root)
+    if directory is None:
+        return {"error": f"cannot look into {root.split(':', 1)[0]}: stores"}
     files = size = 0
-    for directory, _dirs, names in os.walk(root):
+    for parent, _dirs, names in os.walk(directory):
         for name in names:
             with contextlib.suppress(OSError):
-                size += os.lstat(os.path.join(directory, name)).st_size
+                size += os.lstat(os.path.join(parent, name)).st_size
                 files += 1
     return {"files": files, "bytes": size} if files else {}
 
