@@ -111,7 +111,7 @@ FAULTS = [
           "molecule:lifecycle"),
     Fault("move-without-sequences", "after move_store the server on PostgreSQL takes new data",
           "roles/mlflow/files/mlflow_db.py", "                _reset_sequences(write, target_meta, tables)\n",
-          "                pass\n", "molecule:lifecycle"),
+          "                pass\n", "molecule:scaleout"),
     Fault("moved-uris-not-rewritten", "after the artifacts move, MLflow's stored URIs point at the bucket",
           "roles/mlflow/files/mlflow_db.py",
           '                ("logged_models", "artifact_location", None),\n', "",

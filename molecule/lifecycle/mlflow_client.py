@@ -4,8 +4,9 @@
     mlflow_client.py check STATE.json
 
 Uses MLFLOW_TRACKING_URI and MLFLOW_TRACKING_SERVER_CERT_PATH from the
-environment. `log` records what it wrote (run id, params, metric history, the
-artifact's sha256, the model version behind an alias) in STATE.json; `check`
+environment. `log` records what it wrote (run id, params, a metric history of 1,000
+steps, the artifact's sha256, two registered models with the version behind
+each one's alias) in STATE.json; `check`
 reads everything back through the server and exits 1 on any difference.
 `log` also makes a registry webhook with a secret (MLflow encrypts it with
 the host's webhook key); `check` lists the webhooks 20 times: each answer must
@@ -17,18 +18,21 @@ import json
 import os
 import sys
 import tempfile
+import time
 import uuid
 
 import mlflow
 import requests
 from mlflow import MlflowClient
+from mlflow.entities import Metric
 
 # the scaleout scenario's journey keeps its own, beside the ones its later steps make
 EXPERIMENT = os.environ.get("LIFECYCLE_EXPERIMENT", "lifecycle")
 MODEL = os.environ.get("LIFECYCLE_MODEL", "lifecycle-model")
-ALIAS = "champion"
+# two registered models, each with a version behind an alias
+MODELS = {MODEL: "champion", f"{MODEL}-baseline": "fallback"}
 PARAMS = {"alpha": "0.5", "layers": "3", "optimizer": "adam"}
-STEPS = 100
+STEPS = 1000  # one log_batch call (MLflow's limit per call)
 
 
 def rest(method, path, body=None):
@@ -44,8 +48,9 @@ def log(state_path, artifact_mib):
     digest = hashlib.sha256()
     with mlflow.start_run() as run, tempfile.TemporaryDirectory() as tmp:
         mlflow.log_params(PARAMS)
-        for step in range(STEPS):
-            mlflow.log_metric("loss", 1.0 / (step + 1), step=step)
+        now = int(time.time() * 1000)
+        MlflowClient().log_batch(run.info.run_id, metrics=[
+            Metric("loss", 1.0 / (step + 1), now, step) for step in range(STEPS)])
         path = os.path.join(tmp, "weights.bin")
         with open(path, "wb") as out:
             for _round in range(artifact_mib):
@@ -54,18 +59,21 @@ def log(state_path, artifact_mib):
                 out.write(chunk)
         mlflow.log_artifact(path, artifact_path="model")
     client = MlflowClient()
-    if not client.search_registered_models(filter_string=f"name = '{MODEL}'"):
-        client.create_registered_model(MODEL)
-    version = client.create_model_version(
-        MODEL, source=f"{run.info.artifact_uri}/model", run_id=run.info.run_id)
-    client.set_registered_model_alias(MODEL, ALIAS, version.version)
+    versions = {}
+    for model, alias in MODELS.items():
+        if not client.search_registered_models(filter_string=f"name = '{model}'"):
+            client.create_registered_model(model)
+        version = client.create_model_version(
+            model, source=f"{run.info.artifact_uri}/model", run_id=run.info.run_id)
+        client.set_registered_model_alias(model, alias, version.version)
+        versions[model] = version.version
     state = {
         "run_id": run.info.run_id,
         "params": PARAMS,
         "loss": [1.0 / (step + 1) for step in range(STEPS)],
         "artifact_sha256": digest.hexdigest(),
         "artifact_bytes": artifact_mib << 20,
-        "model_version": version.version,
+        "model_versions": versions,
     }
     # Made after the model version: nothing is delivered (nor could be: port 9 of the host).
     hook = rest("POST", "/api/2.0/mlflow/webhooks", {
@@ -75,7 +83,8 @@ def log(state_path, artifact_mib):
     state["webhook_id"] = hook.json()["webhook"]["webhook_id"]
     with open(state_path, "w", encoding="utf-8") as out:
         json.dump(state, out)
-    print(f"logged run {run.info.run_id}, {artifact_mib} MiB artifact, {MODEL} v{version.version} @{ALIAS}")
+    print(f"logged run {run.info.run_id}, {STEPS} metric steps, {artifact_mib} MiB artifact, "
+          + ", ".join(f"{model} v{versions[model]} @{alias}" for model, alias in MODELS.items()))
 
 
 def check(state_path):
@@ -98,9 +107,10 @@ def check(state_path):
         size = os.path.getsize(local)
     if (digest.hexdigest(), size) != (state["artifact_sha256"], state["artifact_bytes"]):
         problems.append(f"artifact differs: {size} bytes, sha256 {digest.hexdigest()}")
-    version = client.get_model_version_by_alias(MODEL, ALIAS)
-    if (version.version, version.run_id) != (state["model_version"], state["run_id"]):
-        problems.append(f"alias {ALIAS} -> v{version.version} of run {version.run_id}")
+    for model, alias in MODELS.items():
+        version = client.get_model_version_by_alias(model, alias)
+        if (version.version, version.run_id) != (state["model_versions"][model], state["run_id"]):
+            problems.append(f"{model} alias {alias} -> v{version.version} of run {version.run_id}")
     lists = [rest("GET", "/api/2.0/mlflow/webhooks") for _round in range(20)]
     bad = [r.status_code for r in lists
            if r.status_code != 200 or state["webhook_id"] not in [w["webhook_id"] for w in r.json()["webhooks"]]]
@@ -110,7 +120,9 @@ def check(state_path):
         print("data NOT intact:\n  " + "\n  ".join(problems))
         return 1
     print(f"intact: run {state['run_id']}, {len(history)} metric points, "
-          f"{size >> 20} MiB artifact, {MODEL} v{version.version} @{ALIAS}, webhook with a secret listed 20/20")
+          f"{size >> 20} MiB artifact, "
+          + ", ".join(f"{model} v{state['model_versions'][model]} @{alias}" for model, alias in MODELS.items())
+          + ", webhook with a secret listed 20/20")
     return 0
 
 
