@@ -15,6 +15,11 @@ HELPER = Path(__file__).resolve().parent.parent / "roles" / "mlflow" / "files" /
 spec = importlib.util.spec_from_file_location("mlflow_db", HELPER)
 mlflow_db = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(mlflow_db)
+# The scaleout journey's own reading of a bucket after the move: it must agree, and see a difference.
+CHECKER = HELPER.parents[3] / "molecule" / "scaleout" / "bucket_check.py"
+spec = importlib.util.spec_from_file_location("bucket_check", CHECKER)
+bucket_check = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bucket_check)
 
 
 def sha256(data):
@@ -42,6 +47,9 @@ def test_artifacts_move_into_the_bucket_with_their_layout(s3, tmp_path, monkeypa
              for item in client.list_objects_v2(Bucket="moved")["Contents"]}
     assert there == {f"mlflow/{name}": sha256(data) for name, data in files.items()}
     assert client.head_object(Bucket="moved", Key="mlflow/2/r2/artifacts/big.bin")["ETag"].endswith('-3"')
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert bucket_check.main(str(root), "moved", "mlflow") == 0
 
     # the store check (when the root changes again) counts what the prefix holds, and only that
     assert mlflow_db.count_artifacts("s3://moved/mlflow", env) == {"files": 5, "bytes": moved["bytes"]}
@@ -53,11 +61,13 @@ def test_artifacts_move_into_the_bucket_with_their_layout(s3, tmp_path, monkeypa
 
     # a prefix that holds other contents is not this server's: refused, nothing written
     client.put_object(Bucket="moved", Key="mlflow/1/r1/artifacts/a file.txt", Body=b"TEXT")  # same size
+    assert bucket_check.main(str(root), "moved", "mlflow") == 1
     with pytest.raises(SystemExit, match="other contents"):
         mlflow_db.move_artifacts(str(root), "s3://moved/mlflow", env)
     client.put_object(Bucket="moved", Key="mlflow/1/r1/artifacts/a file.txt", Body=b"text")
     client.put_object(Bucket="moved", Key="mlflow/9/someone-else.txt", Body=b"x")
     (root / "1/r1/artifacts/new.txt").write_text("new")
+    assert bucket_check.main(str(root), "moved", "mlflow") == 1  # a file the bucket lacks
     with pytest.raises(SystemExit, match="1 objects that are not this server's artifacts"):
         mlflow_db.move_artifacts(str(root), "s3://moved/mlflow", env)
     assert "mlflow/1/r1/artifacts/new.txt" not in {
