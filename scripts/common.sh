@@ -3,9 +3,10 @@
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv=${PRESETS_MLFLOW_VENV:-$repo_root/.venv}
-# Pip cache shared between the host and every test host (mounted into the
-# containers), so repeated MLflow installs reuse downloaded wheels.
+# pip's and uv's caches, shared between the host and every test host (mounted into
+# the containers), so repeated MLflow installs reuse downloaded and unpacked wheels.
 pip_cache=${PRESETS_MLFLOW_PIP_CACHE:-/var/cache/presets-mlflow/pip}
+uv_cache=${PRESETS_MLFLOW_UV_CACHE:-/var/cache/presets-mlflow/uv}
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -36,7 +37,7 @@ link_collection() {
 use_venv() {
   export PATH=$venv/bin:$PATH
   export ANSIBLE_HOME=${ANSIBLE_HOME:-$repo_root/.cache/ansible}
-  mkdir -p "$pip_cache"
+  mkdir -p "$pip_cache" "$uv_cache"
 }
 
 # Start (or restart) a systemd test host from a local image, publishing the
@@ -59,7 +60,7 @@ start_test_host() {
       --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
       --cgroupns host -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
       --tmpfs /run --tmpfs /run/lock \
-      -v "$pip_cache:/root/.cache/pip" \
+      -v "$pip_cache:/root/.cache/pip" -v "$uv_cache:/root/.cache/uv" \
       "${publish[@]}" \
       "$image" /lib/systemd/systemd >/dev/null
   else
