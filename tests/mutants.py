@@ -112,6 +112,11 @@ FAULTS = [
     Fault("move-without-sequences", "after move_store the server on PostgreSQL takes new data",
           "roles/mlflow/files/mlflow_db.py", "                _reset_sequences(write, target_meta, tables)\n",
           "                pass\n", "molecule:scaleout"),
+    Fault("fleet-secrets-per-node", "a node that joins the fleet takes the fleet's secrets (admin password, MLflow's keys)",
+          "roles/mlflow/tasks/fleet_secrets.yml",
+          "      {{ _mlflow_fleet_secrets_read.results | map(attribute='stdout')",
+          "      {{ _mlflow_fleet_secrets_read.results | selectattr('item', 'eq', inventory_hostname)\n"
+          "         | map(attribute='stdout')", "molecule:scaleout"),
     Fault("moved-uris-not-rewritten", "after the artifacts move, MLflow's stored URIs point at the bucket",
           "roles/mlflow/files/mlflow_db.py",
           '                ("logged_models", "artifact_location", None),\n', "",
